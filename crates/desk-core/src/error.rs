@@ -1,0 +1,136 @@
+//! The one error type of `desk-core`. Messages are written for the focal point, not for us:
+//! they say what is wrong and what to do.
+
+use std::path::PathBuf;
+
+use crate::completeness::MissingItem;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup.")]
+    NotADatabase { path: PathBuf },
+
+    #[error("This data was written by a newer PAKS Desk (database version {found}; this app knows up to {supported}). Install the newer version; nothing was changed.")]
+    DatabaseTooNew { found: usize, supported: usize },
+
+    #[error("PAKS Desk cannot write to {path}: the folder or disk is read-only. Your existing data is safe; choose a writable data folder.")]
+    ReadOnly { path: PathBuf },
+
+    #[error("The disk is full, so this change was not saved. Free some space and try again; what was saved before is safe.")]
+    DiskFull,
+
+    #[error("The database is busy in another window or program. Try again in a moment.")]
+    Busy,
+
+    #[error("Could not open the data folder {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+
+    #[error("Case {0} does not exist.")]
+    CaseNotFound(i64),
+
+    #[error("Revision {0} does not exist.")]
+    RevisionNotFound(i64),
+
+    #[error("'{0}' is not an ESCAP member or associate member country code (use ISO 3166-1 alpha-3, e.g. LAO, BTN, KIR, NPL).")]
+    UnknownCountry(String),
+
+    #[error("'{0}' is not a target of the {1} framework (e.g. MDG 8.F, SDG 16.6).")]
+    UnknownTarget(String, &'static str),
+
+    #[error("Indicator '{indicator}' does not belong to MDG target {target}.")]
+    IndicatorNotInTarget { target: String, indicator: String },
+
+    #[error("'{0}' is not a case field.")]
+    UnknownField(String),
+
+    #[error("{field} is {len} characters long; the most PAKS Desk accepts is {max}. Shorten it or move the detail into an attachment.")]
+    FieldTooLong { field: &'static str, len: usize, max: usize },
+
+    #[error("{field}: {reason}")]
+    InvalidValue { field: &'static str, reason: String },
+
+    #[error("The text is not valid UTF-8 (at byte {valid_up_to}); it was not saved. Paste it again as plain text.")]
+    InvalidUtf8 { valid_up_to: usize },
+
+    #[error("This case is {status} and can no longer be edited. Start a new version to change it.")]
+    CaseLocked { status: &'static str },
+
+    #[error("The case cannot be submitted yet. Missing: {}", missing_list(.0))]
+    Incomplete(Vec<MissingItem>),
+
+    #[error("A case that is {from} cannot become {to}.")]
+    InvalidTransition { from: &'static str, to: &'static str },
+
+    #[error("Your profile is not set up yet: add your name, institution, email and country first.")]
+    ProfileMissing,
+
+    #[error("Could not update the database structure: {0}")]
+    Migration(String),
+
+    #[error("Unexpected database error: {0}")]
+    Database(rusqlite::Error),
+
+    #[error("Stored data could not be read: {0}")]
+    Corrupt(String),
+}
+
+fn missing_list(items: &[MissingItem]) -> String {
+    items.iter().map(|item| item.label.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+impl Error {
+    /// A stable machine-readable code, sent to the UI beside the message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotADatabase { .. } => "not_a_database",
+            Error::DatabaseTooNew { .. } => "database_too_new",
+            Error::ReadOnly { .. } => "read_only",
+            Error::DiskFull => "disk_full",
+            Error::Busy => "busy",
+            Error::DataDir { .. } => "data_dir",
+            Error::CaseNotFound(_) => "case_not_found",
+            Error::RevisionNotFound(_) => "revision_not_found",
+            Error::UnknownCountry(_) => "unknown_country",
+            Error::UnknownTarget(..) => "unknown_target",
+            Error::IndicatorNotInTarget { .. } => "indicator_not_in_target",
+            Error::UnknownField(_) => "unknown_field",
+            Error::FieldTooLong { .. } => "field_too_long",
+            Error::InvalidValue { .. } => "invalid_value",
+            Error::InvalidUtf8 { .. } => "invalid_utf8",
+            Error::CaseLocked { .. } => "case_locked",
+            Error::Incomplete(_) => "incomplete",
+            Error::InvalidTransition { .. } => "invalid_transition",
+            Error::ProfileMissing => "profile_missing",
+            Error::Migration(_) => "migration",
+            Error::Database(_) => "database",
+            Error::Corrupt(_) => "corrupt",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match err.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Error::DiskFull,
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            Some(ErrorCode::ReadOnly) => Error::ReadOnly { path: PathBuf::new() },
+            Some(ErrorCode::NotADatabase) => Error::NotADatabase { path: PathBuf::new() },
+            _ => Error::Database(err),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        Error::Corrupt(err.to_string())
+    }
+}
+
+/// Text arriving as bytes (a pasted file, a CLI argument) must be UTF-8; say where it is not.
+pub fn text_from_bytes(bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes)
+        .map_err(|err| Error::InvalidUtf8 { valid_up_to: err.utf8_error().valid_up_to() })
+}

@@ -1,0 +1,21 @@
+//! PAKS Desk's core: the local store of a focal point's case studies, the MDG/SDG catalogs, the
+//! rules a case must meet before it goes to PAKS. No Tauri, no network: fast to build and test.
+
+pub mod catalog;
+pub mod case;
+pub mod clock;
+pub mod completeness;
+pub mod error;
+pub mod profile;
+mod settings;
+pub mod store;
+
+pub use case::{
+    Case, CaseField, CaseFilter, CaseStatus, CaseSummary, GoalLink, LinkInput, Revision,
+    RevisionKind, SavedField, Snapshot,
+};
+pub use catalog::Framework;
+pub use completeness::MissingItem;
+pub use error::{Error, Result, text_from_bytes};
+pub use profile::Profile;
+pub use store::Store;

@@ -1,0 +1,84 @@
+//! Embedded, append-only migrations. Never edit a released entry: add a new one.
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use crate::error::{Error, Result};
+
+const STEPS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The schema version this build writes.
+pub fn latest_version() -> usize {
+    STEPS.len()
+}
+
+/// Brings `conn` up to date, refusing a database written by a newer app before touching it.
+pub fn apply(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let found = usize::try_from(found).unwrap_or(0);
+    if found > latest_version() {
+        return Err(Error::DatabaseTooNew { found, supported: latest_version() });
+    }
+    migrations().to_latest(conn).map_err(|err| match err {
+        rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
+        other => Error::Migration(other.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().expect("every migration applies in order");
+    }
+
+    #[test]
+    fn empty_database_gets_the_full_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(&mut conn).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version as usize, latest_version());
+
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        let tables: Vec<(String, String)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+        for wanted in ["cases", "goal_links", "profile", "revisions", "settings"] {
+            assert!(names.contains(&wanted), "table {wanted} missing from {names:?}");
+        }
+        for (name, sql) in &tables {
+            if !name.starts_with("sqlite_") {
+                assert!(sql.trim_end().ends_with("STRICT"), "table {name} must be STRICT");
+            }
+        }
+    }
+
+    #[test]
+    fn applying_twice_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(&mut conn).unwrap();
+        apply(&mut conn).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version as usize, latest_version());
+    }
+
+    #[test]
+    fn newer_database_is_refused_untouched() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE future (x) STRICT; PRAGMA user_version = 999;").unwrap();
+        let err = apply(&mut conn).unwrap_err();
+        assert!(matches!(err, Error::DatabaseTooNew { found: 999, .. }), "{err:?}");
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 1, "nothing may be created in a newer database");
+    }
+}

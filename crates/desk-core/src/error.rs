@@ -9,16 +9,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup.")]
+    #[error(
+        "The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup."
+    )]
     NotADatabase { path: PathBuf },
 
-    #[error("This data was written by a newer PAKS Desk (database version {found}; this app knows up to {supported}). Install the newer version; nothing was changed.")]
+    #[error(
+        "This data was written by a newer PAKS Desk (database version {found}; this app knows up to {supported}). Install the newer version; nothing was changed."
+    )]
     DatabaseTooNew { found: usize, supported: usize },
 
-    #[error("PAKS Desk cannot write to {path}: the folder or disk is read-only. Your existing data is safe; choose a writable data folder.")]
+    #[error(
+        "PAKS Desk cannot write to {path}: the folder or disk is read-only. Your existing data is safe; choose a writable data folder."
+    )]
     ReadOnly { path: PathBuf },
 
-    #[error("The disk is full, so this change was not saved. Free some space and try again; what was saved before is safe.")]
+    #[error(
+        "The disk is full, so this change was not saved. Free some space and try again; what was saved before is safe."
+    )]
     DiskFull,
 
     #[error("The database is busy in another window or program. Try again in a moment.")]
@@ -33,7 +41,9 @@ pub enum Error {
     #[error("Revision {0} does not exist.")]
     RevisionNotFound(i64),
 
-    #[error("'{0}' is not an ESCAP member or associate member country code (use ISO 3166-1 alpha-3, e.g. LAO, BTN, KIR, NPL).")]
+    #[error(
+        "'{0}' is not an ESCAP member or associate member country code (use ISO 3166-1 alpha-3, e.g. LAO, BTN, KIR, NPL)."
+    )]
     UnknownCountry(String),
 
     #[error("'{0}' is not a target of the {1} framework (e.g. MDG 8.F, SDG 16.6).")]
@@ -45,13 +55,17 @@ pub enum Error {
     #[error("'{0}' is not a case field.")]
     UnknownField(String),
 
-    #[error("{field} is {len} characters long; the most PAKS Desk accepts is {max}. Shorten it or move the detail into an attachment.")]
+    #[error(
+        "{field} is {len} characters long; the most PAKS Desk accepts is {max}. Shorten it or move the detail into an attachment."
+    )]
     FieldTooLong { field: &'static str, len: usize, max: usize },
 
     #[error("{field}: {reason}")]
     InvalidValue { field: &'static str, reason: String },
 
-    #[error("The text is not valid UTF-8 (at byte {valid_up_to}); it was not saved. Paste it again as plain text.")]
+    #[error(
+        "The text is not valid UTF-8 (at byte {valid_up_to}); it was not saved. Paste it again as plain text."
+    )]
     InvalidUtf8 { valid_up_to: usize },
 
     #[error("This case is {status} and can no longer be edited. Start a new version to change it.")]

@@ -1,8 +1,8 @@
 //! PAKS Desk's core: the local store of a focal point's case studies, the MDG/SDG catalogs, the
 //! rules a case must meet before it goes to PAKS. No Tauri, no network: fast to build and test.
 
-pub mod catalog;
 pub mod case;
+pub mod catalog;
 pub mod clock;
 pub mod completeness;
 pub mod error;

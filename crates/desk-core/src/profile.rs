@@ -33,7 +33,10 @@ impl Profile {
                 return Err(Error::InvalidValue { field, reason: "is required".into() });
             }
             if value.chars().any(char::is_control) {
-                return Err(Error::InvalidValue { field, reason: "contains control characters".into() });
+                return Err(Error::InvalidValue {
+                    field,
+                    reason: "contains control characters".into(),
+                });
             }
             Ok(value.to_owned())
         };
@@ -42,7 +45,10 @@ impl Profile {
             .split_once('@')
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
         if !plausible || email.contains(' ') {
-            return Err(Error::InvalidValue { field: "Email", reason: format!("'{email}' is not an email address") });
+            return Err(Error::InvalidValue {
+                field: "Email",
+                reason: format!("'{email}' is not an email address"),
+            });
         }
         let country = catalog::country(self.country.trim())
             .ok_or_else(|| Error::UnknownCountry(self.country.clone()))?;
@@ -87,7 +93,14 @@ impl Store {
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, title = excluded.title,
                    institution = excluded.institution, email = excluded.email,
                    country = excluded.country, updated_at = excluded.updated_at",
-                params![profile.name, profile.title, profile.institution, profile.email, profile.country, now],
+                params![
+                    profile.name,
+                    profile.title,
+                    profile.institution,
+                    profile.email,
+                    profile.country,
+                    now
+                ],
             )?;
             Ok(())
         })?;

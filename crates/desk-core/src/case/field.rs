@@ -159,7 +159,8 @@ impl CaseField {
             advisory_chars: None,
             max_chars: LONG_TEXT_MAX,
         };
-        let short = FieldLimits { advisory_words: None, advisory_chars: None, max_chars: SHORT_TEXT_MAX };
+        let short =
+            FieldLimits { advisory_words: None, advisory_chars: None, max_chars: SHORT_TEXT_MAX };
         match self {
             CaseField::Title => FieldLimits { advisory_chars: Some(150), ..short },
             CaseField::Country

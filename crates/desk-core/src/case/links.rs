@@ -38,7 +38,11 @@ impl LinkInput {
     fn validate(&self) -> Result<GoalLink> {
         let chars = self.note.chars().count();
         if chars > NOTE_MAX_CHARS {
-            return Err(Error::FieldTooLong { field: "Contribution note", len: chars, max: NOTE_MAX_CHARS });
+            return Err(Error::FieldTooLong {
+                field: "Contribution note",
+                len: chars,
+                max: NOTE_MAX_CHARS,
+            });
         }
         let note = self.note.trim().to_owned();
         match self.framework {
@@ -47,18 +51,25 @@ impl LinkInput {
                 let target = mdg
                     .target(self.target.trim())
                     .ok_or_else(|| Error::UnknownTarget(self.target.clone(), "MDG"))?;
-                let indicator = match self.indicator.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
-                    None => None,
-                    Some(wanted) => {
-                        let found = mdg.indicators_of(target).into_iter().find(|i| i.id == wanted);
-                        let indicator = found.ok_or_else(|| Error::IndicatorNotInTarget {
-                            target: target.id.clone(),
-                            indicator: wanted.to_owned(),
-                        })?;
-                        Some(indicator.id.clone())
-                    }
-                };
-                Ok(GoalLink { framework: Framework::Mdg, target: target.id.clone(), indicator, note })
+                let indicator =
+                    match self.indicator.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+                        None => None,
+                        Some(wanted) => {
+                            let found =
+                                mdg.indicators_of(target).into_iter().find(|i| i.id == wanted);
+                            let indicator = found.ok_or_else(|| Error::IndicatorNotInTarget {
+                                target: target.id.clone(),
+                                indicator: wanted.to_owned(),
+                            })?;
+                            Some(indicator.id.clone())
+                        }
+                    };
+                Ok(GoalLink {
+                    framework: Framework::Mdg,
+                    target: target.id.clone(),
+                    indicator,
+                    note,
+                })
             }
             Framework::Sdg => {
                 let target = catalog::sdg()
@@ -67,10 +78,16 @@ impl LinkInput {
                 if self.indicator.as_deref().is_some_and(|i| !i.trim().is_empty()) {
                     return Err(Error::InvalidValue {
                         field: "SDG link",
-                        reason: "SDG links are made to targets; indicators are MDG only here".into(),
+                        reason: "SDG links are made to targets; indicators are MDG only here"
+                            .into(),
                     });
                 }
-                Ok(GoalLink { framework: Framework::Sdg, target: target.id.clone(), indicator: None, note })
+                Ok(GoalLink {
+                    framework: Framework::Sdg,
+                    target: target.id.clone(),
+                    indicator: None,
+                    note,
+                })
             }
         }
     }
@@ -89,7 +106,12 @@ pub(crate) fn load(conn: &Connection, case_id: i64) -> Result<(Vec<GoalLink>, Ve
         let (framework, target, indicator, note) = row?;
         let framework = Framework::parse(&framework)
             .ok_or_else(|| Error::Corrupt(format!("unknown framework '{framework}'")))?;
-        let link = GoalLink { framework, target, indicator: Some(indicator).filter(|i| !i.is_empty()), note };
+        let link = GoalLink {
+            framework,
+            target,
+            indicator: Some(indicator).filter(|i| !i.is_empty()),
+            note,
+        };
         match framework {
             Framework::Mdg => mdg.push(link),
             Framework::Sdg => sdg.push(link),
@@ -156,7 +178,9 @@ impl Store {
         let mdg_targets: Vec<&str> = case.mdg_links.iter().map(|l| l.target.as_str()).collect();
         Ok(catalog::suggest_sdg_targets(&mdg_targets)
             .into_iter()
-            .filter(|s| !case.sdg_links.iter().any(|l| l.target.eq_ignore_ascii_case(&s.sdg_target)))
+            .filter(|s| {
+                !case.sdg_links.iter().any(|l| l.target.eq_ignore_ascii_case(&s.sdg_target))
+            })
             .collect())
     }
 }

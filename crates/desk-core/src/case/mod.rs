@@ -131,17 +131,14 @@ fn status_of(conn: &Connection, id: i64) -> Result<CaseStatus> {
 
 pub(crate) fn ensure_editable(conn: &Connection, id: i64) -> Result<()> {
     let status = status_of(conn, id)?;
-    if status.is_editable() {
-        Ok(())
-    } else {
-        Err(Error::CaseLocked { status: status.label() })
-    }
+    if status.is_editable() { Ok(()) } else { Err(Error::CaseLocked { status: status.label() }) }
 }
 
 /// The size of a case's text, for revision lists.
 pub(crate) fn text_chars(case: &Case) -> i64 {
     let fields: usize = case.fields.values().map(|v| v.chars().count()).sum();
-    let notes: usize = case.mdg_links.iter().chain(&case.sdg_links).map(|l| l.note.chars().count()).sum();
+    let notes: usize =
+        case.mdg_links.iter().chain(&case.sdg_links).map(|l| l.note.chars().count()).sum();
     (fields + notes) as i64
 }
 
@@ -189,7 +186,8 @@ impl Store {
         let now = self.now();
         self.write(|tx| {
             ensure_editable(tx, id)?;
-            let sql = format!("UPDATE cases SET {} = ?1, updated_at = ?2 WHERE id = ?3", field.column());
+            let sql =
+                format!("UPDATE cases SET {} = ?1, updated_at = ?2 WHERE id = ?3", field.column());
             tx.execute(&sql, params![value, now, id])?;
             revisions::record_autosave(tx, id, now)?;
             Ok(())

@@ -95,7 +95,6 @@ impl CaseStatus {
 #[cfg(test)]
 mod tests {
     use super::CaseStatus::*;
-    use super::*;
 
     #[test]
     fn only_the_documented_path_is_allowed() {

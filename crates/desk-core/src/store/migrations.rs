@@ -48,8 +48,11 @@ mod tests {
         let mut stmt = conn
             .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name")
             .unwrap();
-        let tables: Vec<(String, String)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let tables: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
         for wanted in ["cases", "goal_links", "profile", "revisions", "settings"] {
             assert!(names.contains(&wanted), "table {wanted} missing from {names:?}");
@@ -73,7 +76,8 @@ mod tests {
     #[test]
     fn newer_database_is_refused_untouched() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE future (x) STRICT; PRAGMA user_version = 999;").unwrap();
+        conn.execute_batch("CREATE TABLE future (x TEXT) STRICT; PRAGMA user_version = 999;")
+            .unwrap();
         let err = apply(&mut conn).unwrap_err();
         assert!(matches!(err, Error::DatabaseTooNew { found: 999, .. }), "{err:?}");
         let tables: i64 = conn

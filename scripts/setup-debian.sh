@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what PAKS Desk needs on Debian 12 that the machine lacks. Idempotent.
+#   setup-debian.sh app   -> build and run the app (Tauri's WebKitGTK stack, Node packages)
+#   setup-debian.sh test  -> also what the tests need (Xvfb, WebKitWebDriver, tauri-driver, tools)
+set -euo pipefail
+mode="${1:-app}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libssl-dev
+  librsvg2-dev libayatana-appindicator3-dev nodejs npm)
+test_packages=(xvfb xauth webkit2gtk-driver)
+
+packages=("${app_packages[@]}")
+[ "$mode" = test ] && packages+=("${test_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A machine that already has Node.js from elsewhere needs no Debian nodejs/npm.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]}")
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> apt-get install ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -q -o DPkg::Lock::Timeout=600
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  [ -x "$HOME/.cargo/bin/cargo" ] || {
+    echo "==> installing Rust with rustup (https://rustup.rs)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+  }
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
+  # crates.io's newest tauri-driver is a 3.0 alpha; the Tauri 2 app is driven by 2.x.
+  echo "==> cargo install tauri-driver 2.x"
+  cargo install tauri-driver --version '^2' --locked
+fi
+
+echo "==> npm ci (ui)"
+(cd "$root/ui" && npm ci --no-audit --no-fund)
+if [ "$mode" = test ]; then
+  for dir in "$root"/tests/*/; do
+    if [ -f "$dir/package-lock.json" ]; then
+      echo "==> npm ci (${dir#"$root"/})"
+      (cd "$dir" && npm ci --no-audit --no-fund)
+    fi
+  done
+fi

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on Debian 12, then runs every check CI runs.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "set-up"
+scripts/setup-debian.sh test
+
+step "format"
+cargo fmt --all --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (also regenerates the TypeScript bindings)"
+cargo test --workspace --exclude paks-desk-e2e --locked
+
+step "TypeScript bindings are committed and up to date"
+if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
+  git status --porcelain -- ui/src/lib/bindings
+  echo "The generated bindings differ from the committed ones: run 'cargo test' and commit ui/src/lib/bindings." >&2
+  exit 1
+fi
+
+step "UI type check and unit tests"
+(cd ui && npm run check && npm test)
+
+step "desktop app build"
+(cd ui && npm run build)
+cargo build -p paks-desk --locked
+
+step "end-to-end tests of the real app under Xvfb"
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p paks-desk-e2e --locked -- --test-threads=1
+
+echo
+echo "All checks passed."

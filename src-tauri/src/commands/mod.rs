@@ -1,0 +1,17 @@
+//! The commands the UI invokes. Each is thin: state and arguments in, one call into desk-core,
+//! a `CommandError` out. They are `async` so Tauri runs them off the main (UI) thread.
+
+pub mod cases;
+pub mod catalog;
+pub mod profile;
+pub mod revisions;
+
+use crate::error::CommandError;
+
+/// Why the store could not be opened at start-up, if it could not (the UI shows it).
+pub struct Startup(pub Option<CommandError>);
+
+#[tauri::command]
+pub async fn startup_error(startup: tauri::State<'_, Startup>) -> Result<Option<CommandError>, ()> {
+    Ok(startup.0.clone())
+}

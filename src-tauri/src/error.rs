@@ -1,0 +1,50 @@
+//! The one error shape every command returns to the UI: a stable `code` to branch on and a
+//! `message` written for the focal point (desk-core writes them so).
+
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self { code: code.to_owned(), message: message.into() }
+    }
+}
+
+impl From<desk_core::Error> for CommandError {
+    fn from(err: desk_core::Error) -> Self {
+        tracing::warn!(code = err.code(), "command failed: {err}");
+        Self::new(err.code(), err.to_string())
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+pub type CommandResult<T> = Result<T, CommandError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_code_and_user_message() {
+        let err = CommandError::from(desk_core::Error::CaseNotFound(42));
+        assert_eq!(err.code, "case_not_found");
+        assert_eq!(err.message, "Case 42 does not exist.");
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "case_not_found", "message": "Case 42 does not exist."})
+        );
+    }
+}

@@ -1,0 +1,132 @@
+// The one module that talks to the Rust side. Every command is typed with the bindings that
+// ts-rs generates from the Rust types (src/lib/bindings, do not edit), and every failure reaches
+// the caller as a `DeskError` with a stable `code` and a `message` written for the user.
+
+import { invoke } from '@tauri-apps/api/core';
+
+import type { Case as CaseBinding } from './bindings/Case';
+import type { CaseField } from './bindings/CaseField';
+import type { CaseFilter } from './bindings/CaseFilter';
+import type { CaseSummary as CaseSummaryBinding } from './bindings/CaseSummary';
+import type { CommandError } from './bindings/CommandError';
+import type { Country } from './bindings/Country';
+import type { FieldInfo } from './bindings/FieldInfo';
+import type { Framework } from './bindings/Framework';
+import type { LinkInput } from './bindings/LinkInput';
+import type { MdgCatalog } from './bindings/MdgCatalog';
+import type { MdgIndicator } from './bindings/MdgIndicator';
+import type { MdgTarget } from './bindings/MdgTarget';
+import type { MissingItem } from './bindings/MissingItem';
+import type { Profile } from './bindings/Profile';
+import type { Revision as RevisionBinding } from './bindings/Revision';
+import type { SavedField as SavedFieldBinding } from './bindings/SavedField';
+import type { SdgCatalog } from './bindings/SdgCatalog';
+import type { SdgSuggestion } from './bindings/SdgSuggestion';
+import { t } from './i18n';
+
+/**
+ * ts-rs writes Rust's i64 as `bigint`, but JSON brings a `number` (ids and versions stay far
+ * below 2^53). The UI uses the types as they arrive.
+ */
+export type Wire<T> = T extends bigint
+  ? number
+  : T extends Array<infer U>
+    ? Array<Wire<U>>
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
+
+export type Case = Wire<CaseBinding>;
+export type CaseSummary = Wire<CaseSummaryBinding>;
+export type Revision = Wire<RevisionBinding>;
+export type SavedField = Wire<SavedFieldBinding>;
+
+export type {
+  CaseField,
+  CommandError,
+  Country,
+  FieldInfo,
+  Framework,
+  LinkInput,
+  MdgCatalog,
+  MdgIndicator,
+  MdgTarget,
+  MissingItem,
+  Profile,
+  SdgCatalog,
+  SdgSuggestion,
+};
+
+/** A failed command, as the UI handles it. */
+export class DeskError extends Error implements CommandError {
+  readonly code: string;
+
+  constructor({ code, message }: CommandError) {
+    super(message);
+    this.name = 'DeskError';
+    this.code = code;
+  }
+}
+
+function asCommandError(value: unknown): CommandError | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { code, message } = value as Record<string, unknown>;
+  return typeof code === 'string' && typeof message === 'string' ? { code, message } : null;
+}
+
+/**
+ * Whatever a rejected `invoke()` gave (our `CommandError`, a bare string from Tauri itself such
+ * as a refused permission, an exception), as `{code, message}`.
+ */
+export function normaliseError(error: unknown): CommandError {
+  const known = asCommandError(error);
+  if (known) {
+    return { code: known.code, message: known.message || t('error.unknown') };
+  }
+  if (typeof error === 'string' && error.trim() !== '') {
+    return { code: 'ipc', message: error };
+  }
+  if (error instanceof Error && error.message !== '') {
+    return { code: 'ipc', message: error.message };
+  }
+  return { code: 'unknown', message: t('error.unknown') };
+}
+
+/** Calls a command; rejects with a `DeskError` only. */
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw new DeskError(normaliseError(error));
+  }
+}
+
+// Arguments are named as in Rust (the commands use `rename_all = "snake_case"`).
+export const ipc = {
+  startupError: () => call<CommandError | null>('startup_error'),
+
+  profileGet: () => call<Profile | null>('profile_get'),
+  profileSet: (profile: Profile) => call<Profile>('profile_set', { profile }),
+
+  caseList: (filter: CaseFilter | null = null) => call<CaseSummary[]>('case_list', { filter }),
+  caseCreate: (title: string, country: string | null) =>
+    call<Case>('case_create', { title, country }),
+  caseGet: (id: number) => call<Case>('case_get', { id }),
+  caseSetField: (id: number, field: CaseField, value: string) =>
+    call<SavedField>('case_set_field', { id, field, value }),
+  caseLinkGoal: (id: number, link: LinkInput) => call<Case>('case_link_goal', { id, link }),
+  caseUnlinkGoal: (id: number, framework: Framework, target: string, indicator: string | null) =>
+    call<Case>('case_unlink_goal', { id, framework, target, indicator }),
+  caseMissing: (id: number) => call<MissingItem[]>('case_missing', { id }),
+  caseSuggestedSdg: (id: number) => call<SdgSuggestion[]>('case_suggested_sdg', { id }),
+
+  catalogFields: () => call<FieldInfo[]>('catalog_fields'),
+  catalogMdg: () => call<MdgCatalog>('catalog_mdg'),
+  catalogSdg: () => call<SdgCatalog>('catalog_sdg'),
+  catalogCountries: () => call<Country[]>('catalog_countries'),
+  catalogCrosswalkNotice: () => call<string>('catalog_crosswalk_notice'),
+
+  revisionList: (caseId: number) => call<Revision[]>('revision_list', { case_id: caseId }),
+  revisionRestore: (caseId: number, revisionId: number) =>
+    call<Case>('revision_restore', { case_id: caseId, revision_id: revisionId }),
+};

@@ -10,7 +10,8 @@ sudo_cmd=()
 
 app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libssl-dev
   librsvg2-dev libayatana-appindicator3-dev nodejs npm)
-test_packages=(xvfb xauth webkit2gtk-driver)
+# LibreOffice converts old binary .ppt/.doc for indexing; the extraction tests exercise it.
+test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writer)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

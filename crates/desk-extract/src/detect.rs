@@ -1,0 +1,112 @@
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive;
+use crate::error::ExtractError;
+use crate::kind::DocKind;
+use crate::ole;
+
+/// How far into a file a PDF header may sit (Acrobat accepts junk before `%PDF-`).
+const PDF_HEADER_WINDOW: usize = 1024;
+const OLE2_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const PNG_MAGIC: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1A, b'\n'];
+
+/// The result of looking at a file's content and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detected {
+    pub kind: DocKind,
+    /// True when the kind comes from the content; false when the content said nothing
+    /// (empty file, unreadable archive) and the extension was used.
+    pub from_content: bool,
+    /// A sentence for the user when the extension promises another type than the content.
+    pub extension_disagrees: Option<String>,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Recognises the type of the file at `path` from its content, and compares with its name.
+pub fn detect(path: &Path) -> Result<Detected, ExtractError> {
+    let unreadable = |source| ExtractError::Unreadable { path: path.to_path_buf(), source };
+    let mut file = File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(ExtractError::NotAFile { path: path.to_path_buf() });
+    }
+    detect_reader(&mut file, meta.len(), extension(path).as_deref()).map_err(|e| match e {
+        ExtractError::Io(source) => unreadable(source),
+        other => other,
+    })
+}
+
+/// The lower-cased extension of `path`, lossily decoded (names need not be UTF-8).
+pub fn extension(path: &Path) -> Option<String> {
+    path.extension().map(|e| e.to_string_lossy().to_lowercase())
+}
+
+/// Like [`detect`], over any seekable reader of `size` bytes named with extension `ext`.
+pub fn detect_reader<R: Read + Seek>(
+    reader: &mut R,
+    size: u64,
+    ext: Option<&str>,
+) -> Result<Detected, ExtractError> {
+    let by_ext = ext.and_then(DocKind::from_extension);
+    if size == 0 {
+        return Ok(Detected {
+            kind: by_ext.unwrap_or(DocKind::Other),
+            from_content: false,
+            extension_disagrees: None,
+            size,
+        });
+    }
+    let mut head = Vec::with_capacity(PDF_HEADER_WINDOW);
+    reader.seek(SeekFrom::Start(0))?;
+    reader.by_ref().take(PDF_HEADER_WINDOW as u64).read_to_end(&mut head)?;
+    reader.seek(SeekFrom::Start(0))?;
+
+    let (kind, from_content) = if head.starts_with(&OLE2_MAGIC) {
+        (ole::classify(&mut *reader).unwrap_or(DocKind::OtherOle2), true)
+    } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        match archive::classify(&mut *reader) {
+            Some(kind) => (kind, true),
+            // A damaged archive: trust a zip-based extension so extraction can say "damaged".
+            None => match by_ext {
+                Some(k @ (DocKind::Pptx | DocKind::Ppsx | DocKind::Potx | DocKind::Docx)) => {
+                    (k, false)
+                }
+                Some(k @ (DocKind::Xlsx | DocKind::Odp | DocKind::Odt)) => (k, false),
+                _ => (DocKind::Other, true),
+            },
+        }
+    } else if head.starts_with(&PNG_MAGIC) {
+        (DocKind::Png, true)
+    } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        (DocKind::Jpeg, true)
+    } else if find(&head, b"%PDF-").is_some() {
+        (DocKind::Pdf, true)
+    } else {
+        (DocKind::Other, true)
+    };
+    reader.seek(SeekFrom::Start(0))?;
+
+    let extension_disagrees = match (ext, by_ext) {
+        (Some(ext), Some(named)) if from_content && !kind.fits_extension(ext) => {
+            Some(if kind == DocKind::Other {
+                format!(
+                    "The name ends in .{ext} but the content is not a {}; it is kept as a file of another type.",
+                    named.describe()
+                )
+            } else {
+                format!("The name ends in .{ext} but the content is a {}.", kind.describe())
+            })
+        }
+        _ => None,
+    };
+    Ok(Detected { kind, from_content, extension_disagrees, size })
+}
+
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}

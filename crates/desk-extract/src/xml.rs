@@ -1,0 +1,121 @@
+//! Small pieces shared by the OOXML and ODF readers.
+
+use std::collections::HashMap;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+
+use crate::error::DocError;
+
+/// Text of an XML part: UTF-8 with or without BOM, or UTF-16 with BOM.
+pub(crate) fn decode(bytes: &[u8]) -> String {
+    let utf16 = |be: bool| {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        [0xFF, 0xFE, ..] => utf16(false),
+        [0xFE, 0xFF, ..] => utf16(true),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// Appends the character an entity or character reference stands for.
+pub(crate) fn push_ref(out: &mut String, r: &BytesRef<'_>) {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        out.push(c);
+        return;
+    }
+    let name: &str = r;
+    out.push_str(match name {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => "",
+    });
+}
+
+/// The value of the attribute whose local name is `local`, unescaped.
+pub(crate) fn attr(e: &BytesStart<'_>, local: &str) -> Option<String> {
+    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == local).map(|a| {
+        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map(|v| v.into_owned())
+            .unwrap_or_else(|_| a.value.into_owned())
+    })
+}
+
+pub(crate) fn xml_error(part: &str, e: impl std::fmt::Display) -> DocError {
+    DocError::damaged(format!("its part {part} is not well-formed XML ({e})"))
+}
+
+/// An OPC relationship: where it points and what it is.
+#[derive(Debug, Clone)]
+pub(crate) struct Rel {
+    pub target: String,
+    pub kind: String,
+}
+
+/// The relationships of a `.rels` part, by id, with targets resolved against `base_dir`
+/// (the folder of the part the relationships belong to, e.g. `ppt/slides`).
+pub(crate) fn relationships(
+    xml: &str,
+    base_dir: &str,
+    part: &str,
+) -> Result<HashMap<String, Rel>, DocError> {
+    let mut reader = Reader::from_str(xml);
+    let mut rels = HashMap::new();
+    loop {
+        match reader.read_event().map_err(|e| xml_error(part, e))? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
+                if attr(&e, "TargetMode").is_some_and(|m| m.eq_ignore_ascii_case("External")) {
+                    continue;
+                }
+                if let (Some(id), Some(target)) = (attr(&e, "Id"), attr(&e, "Target")) {
+                    let kind = attr(&e, "Type").unwrap_or_default();
+                    rels.insert(id, Rel { target: resolve(base_dir, &target), kind });
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(rels)
+}
+
+/// Resolves a relative part reference against a folder, handling `..` and absolute `/x`.
+pub(crate) fn resolve(base_dir: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let target = match target.strip_prefix('/') {
+        Some(abs) => abs,
+        None => {
+            parts.extend(base_dir.split('/').filter(|s| !s.is_empty()));
+            target
+        }
+    };
+    for seg in target.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+/// The folder of a part name and the name of its relationships part.
+pub(crate) fn rels_of(part: &str) -> (String, String) {
+    match part.rsplit_once('/') {
+        Some((dir, file)) => (dir.to_string(), format!("{dir}/_rels/{file}.rels")),
+        None => (String::new(), format!("_rels/{part}.rels")),
+    }
+}

@@ -1,0 +1,158 @@
+//! The HTTP API: routing, problem responses, authentication.
+
+mod identity;
+mod openapi_route;
+mod public_site;
+mod submissions;
+mod tus;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use paks_protocol::{PROBLEM_CONTENT_TYPE, Problem, ProblemType};
+
+use crate::auth::{RateLimiter, token_sha256};
+use crate::config::Config;
+use crate::error::Error;
+use crate::metadata::{FocalPoint, MetadataStore};
+use crate::signing_key::ServerKey;
+use crate::upload_store::UploadStore;
+
+pub(crate) use tus::UploadLocks;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub config: Config,
+    pub meta: Arc<dyn MetadataStore>,
+    pub uploads: Arc<dyn UploadStore>,
+    pub key: ServerKey,
+    pub limiter: RateLimiter,
+    pub(crate) locks: UploadLocks,
+}
+
+pub type SharedState = Arc<AppState>;
+
+pub fn router(state: SharedState) -> Router {
+    let api = Router::new()
+        .merge(identity::routes())
+        .merge(submissions::routes())
+        .merge(public_site::api_routes())
+        .merge(openapi_route::routes())
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .merge(api)
+        .merge(tus::routes().layer(DefaultBodyLimit::disable()))
+        .merge(public_site::html_routes())
+        .fallback(|| async { ProblemResponse::new(ProblemType::NotFound, "no such endpoint") })
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(
+        %method,
+        path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    res
+}
+
+/// An error answer: a problem+json body and any extra headers.
+#[derive(Debug)]
+pub struct ProblemResponse {
+    pub problem: Box<Problem>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ProblemResponse {
+    pub fn new(kind: ProblemType, detail: impl Into<String>) -> Self {
+        Self { problem: Box::new(Problem::new(kind, detail)), headers: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl From<Error> for ProblemResponse {
+    fn from(e: Error) -> Self {
+        tracing::error!(error = %e, "internal error");
+        ProblemResponse::new(ProblemType::Internal, "the server failed; the request may be retried")
+    }
+}
+
+impl IntoResponse for ProblemResponse {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self.problem).unwrap_or_default();
+        let mut res =
+            (status, [(header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE)], body).into_response();
+        for (name, value) in self.headers {
+            res.headers_mut().insert(name, value);
+        }
+        res
+    }
+}
+
+pub type ApiResult<T = Response> = Result<T, ProblemResponse>;
+
+/// Runs blocking store work off the async threads.
+pub async fn blocking<T, F>(f: F) -> Result<T, Error>
+where
+    F: FnOnce() -> Result<T, Error> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Join(e.to_string()))?
+}
+
+/// Resolves `Authorization: Bearer <token>` to a focal point and applies its rate limit.
+pub async fn authenticate(state: &SharedState, headers: &HeaderMap) -> ApiResult<FocalPoint> {
+    let unauthorized = |detail: &str| {
+        ProblemResponse::new(ProblemType::Unauthorized, detail)
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| unauthorized("send Authorization: Bearer <API token>"))?;
+    let hash = token_sha256(token);
+    let meta = state.meta.clone();
+    let fp = blocking(move || meta.focal_point_by_token(&hash))
+        .await?
+        .ok_or_else(|| unauthorized("unknown API token"))?;
+    if fp.revoked_at.is_some() {
+        return Err(unauthorized("this API token was revoked"));
+    }
+    if let Some(expires) = &fp.expires_at {
+        let expires = crate::clock::parse_rfc3339(expires)?;
+        if expires <= crate::clock::now() {
+            return Err(unauthorized("this API token has expired"));
+        }
+    }
+    if let Err(wait) = state.limiter.check(fp.id) {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut p = ProblemResponse::new(
+            ProblemType::RateLimited,
+            format!("too many requests for this token; retry in {secs} s"),
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(secs));
+        p.problem.retry_after = Some(secs);
+        return Err(p);
+    }
+    Ok(fp)
+}

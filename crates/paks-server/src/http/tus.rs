@@ -1,0 +1,528 @@
+//! tus 1.0.0 at /api/v1/uploads: core protocol plus creation, creation-with-upload,
+//! expiration, checksum and termination.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{options, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http_body_util::BodyExt;
+use paks_protocol::{ProblemType, validate_file_name};
+use sha1::Digest;
+use uuid::Uuid;
+
+use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking};
+use crate::error::Error;
+use crate::metadata::FocalPoint;
+use crate::upload_store::{UploadInfo, UploadState};
+
+pub const TUS_VERSION: &str = "1.0.0";
+pub const TUS_EXTENSIONS: &[&str] =
+    &["creation", "creation-with-upload", "expiration", "checksum", "termination"];
+pub const TUS_CHECKSUM_ALGORITHMS: &[&str] = &["sha1", "sha256"];
+const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+/// Bytes handed to the writer thread at a time.
+const WRITE_CHUNK: usize = 1 << 20;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/api/v1/uploads", post(create).options(describe))
+        .route(
+            "/api/v1/uploads/{id}",
+            options(describe).head(head_upload).patch(patch).delete(terminate),
+        )
+        .layer(middleware::map_response(|mut res: Response| async move {
+            res.headers_mut().insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
+            res
+        }))
+}
+
+/// Upload ids with a request writing to them: one writer at a time.
+#[derive(Default)]
+pub(crate) struct UploadLocks(Arc<Mutex<HashSet<Uuid>>>);
+
+pub(crate) struct UploadLock {
+    id: Uuid,
+    set: Arc<Mutex<HashSet<Uuid>>>,
+}
+
+impl UploadLocks {
+    fn try_lock(&self, id: Uuid) -> ApiResult<UploadLock> {
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !set.insert(id) {
+            return Err(ProblemResponse::new(
+                ProblemType::UploadLocked,
+                "another request is writing to this upload; retry shortly",
+            ));
+        }
+        Ok(UploadLock { id, set: self.0.clone() })
+    }
+}
+
+impl Drop for UploadLock {
+    fn drop(&mut self) {
+        self.set.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
+    }
+}
+
+fn bad_header(detail: impl Into<String>) -> ProblemResponse {
+    ProblemResponse::new(ProblemType::BadTusHeader, detail)
+}
+
+fn check_tus_resumable(headers: &HeaderMap) -> ApiResult<()> {
+    match headers.get("tus-resumable").map(HeaderValue::as_bytes) {
+        Some(b"1.0.0") => Ok(()),
+        other => Err(ProblemResponse::new(
+            ProblemType::TusVersionUnsupported,
+            match other {
+                None => "the Tus-Resumable header is missing".to_owned(),
+                Some(v) => format!("Tus-Resumable {} is not supported", String::from_utf8_lossy(v)),
+            },
+        )
+        .with_header(
+            header::HeaderName::from_static("tus-version"),
+            HeaderValue::from_static(TUS_VERSION),
+        )),
+    }
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> ApiResult<Option<u64>> {
+    let Some(v) = headers.get(name) else { return Ok(None) };
+    let s = v.to_str().map_err(|_| bad_header(format!("{name} is not ASCII")))?;
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad_header(format!("{name} must be a non-negative integer, got {s:?}")));
+    }
+    s.parse().map(Some).map_err(|_| bad_header(format!("{name} is too large")))
+}
+
+fn parse_metadata(raw: &str) -> ApiResult<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    for pair in raw.split(',') {
+        let pair = pair.trim();
+        let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
+            return Err(bad_header(format!("Upload-Metadata has a bad key {key:?}")));
+        }
+        let bytes = STANDARD
+            .decode(value.trim())
+            .map_err(|_| bad_header(format!("Upload-Metadata value of {key:?} is not base64")))?;
+        let text = String::from_utf8(bytes);
+        if map.contains_key(key) {
+            return Err(bad_header(format!("Upload-Metadata repeats key {key:?}")));
+        }
+        match (key, text) {
+            ("filename" | "filetype", Err(_)) => {
+                return Err(ProblemResponse::new(
+                    ProblemType::InvalidUtf8,
+                    format!("Upload-Metadata {key} is not UTF-8"),
+                ));
+            }
+            (_, Ok(text)) => {
+                map.insert(key.to_owned(), text);
+            }
+            (_, Err(_)) => {}
+        }
+    }
+    if let Some(name) = map.get("filename") {
+        validate_file_name(name)
+            .map_err(|e| bad_header(format!("Upload-Metadata filename: {e}")))?;
+    }
+    Ok(map)
+}
+
+enum Checksum {
+    Sha1(sha1::Sha1, Vec<u8>),
+    Sha256(sha2::Sha256, Vec<u8>),
+}
+
+impl Checksum {
+    fn parse(headers: &HeaderMap) -> ApiResult<Option<Self>> {
+        let Some(v) = headers.get("upload-checksum") else { return Ok(None) };
+        let s = v.to_str().map_err(|_| bad_header("Upload-Checksum is not ASCII"))?;
+        let (algo, value) = s
+            .split_once(' ')
+            .ok_or_else(|| bad_header("Upload-Checksum must be `<algorithm> <base64>`"))?;
+        let expected = STANDARD
+            .decode(value.trim())
+            .map_err(|_| bad_header("Upload-Checksum value is not base64"))?;
+        let (checksum, len) = match algo {
+            "sha1" => (Checksum::Sha1(sha1::Sha1::new(), expected), 20),
+            "sha256" => (Checksum::Sha256(sha2::Sha256::new(), expected), 32),
+            other => {
+                return Err(ProblemResponse::new(
+                    ProblemType::ChecksumAlgorithmUnsupported,
+                    format!("checksum algorithm {other:?} is not supported; use sha1 or sha256"),
+                ));
+            }
+        };
+        match &checksum {
+            Checksum::Sha1(_, e) | Checksum::Sha256(_, e) if e.len() != len => {
+                Err(bad_header(format!("Upload-Checksum {algo} must be {len} bytes")))
+            }
+            _ => Ok(Some(checksum)),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Checksum::Sha1(h, _) => h.update(data),
+            Checksum::Sha256(h, _) => h.update(data),
+        }
+    }
+
+    fn matches(self) -> bool {
+        match self {
+            Checksum::Sha1(h, e) => h.finalize().as_slice() == e.as_slice(),
+            Checksum::Sha256(h, e) => h.finalize().as_slice() == e.as_slice(),
+        }
+    }
+}
+
+fn check_content_type(headers: &HeaderMap) -> ApiResult<()> {
+    match headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes) {
+        Some(ct) if ct == OFFSET_OCTET_STREAM.as_bytes() => Ok(()),
+        _ => Err(ProblemResponse::new(
+            ProblemType::UnsupportedMediaType,
+            format!("upload bodies must be sent as Content-Type: {OFFSET_OCTET_STREAM}"),
+        )),
+    }
+}
+
+fn expires_header(info: &UploadInfo) -> ApiResult<Option<HeaderValue>> {
+    let Some(at) = info.expires_at else { return Ok(None) };
+    let date = crate::clock::http_date(crate::clock::from_unix(at)?)?;
+    Ok(HeaderValue::from_str(&date).ok())
+}
+
+fn parse_id(id: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| ProblemResponse::new(ProblemType::NotFound, "no such upload"))
+}
+
+/// The caller's live upload, or the problem to answer.
+async fn live_upload(state: &SharedState, fp: &FocalPoint, id: Uuid) -> ApiResult<UploadState> {
+    let store = state.uploads.clone();
+    let upload = blocking(move || store.get(id)).await?;
+    let upload = match upload {
+        Some(u) if u.info.owner == fp.id => u,
+        _ => return Err(ProblemResponse::new(ProblemType::NotFound, format!("no upload {id}"))),
+    };
+    if let Some(at) = upload.info.expires_at
+        && at <= crate::clock::now().unix_timestamp()
+    {
+        return Err(ProblemResponse::new(
+            ProblemType::UploadExpired,
+            format!("upload {id} expired"),
+        ));
+    }
+    Ok(upload)
+}
+
+async fn describe(State(state): State<SharedState>) -> Response {
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    let h = res.headers_mut();
+    h.insert("tus-version", HeaderValue::from_static(TUS_VERSION));
+    if let Ok(v) = HeaderValue::from_str(&TUS_EXTENSIONS.join(",")) {
+        h.insert("tus-extension", v);
+    }
+    h.insert("tus-max-size", HeaderValue::from(state.config.max_upload_size));
+    if let Ok(v) = HeaderValue::from_str(&TUS_CHECKSUM_ALGORITHMS.join(",")) {
+        h.insert("tus-checksum-algorithm", v);
+    }
+    res
+}
+
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v != "0")
+}
+
+async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body) -> ApiResult {
+    check_tus_resumable(&headers)?;
+    let fp = authenticate(&state, &headers).await?;
+    if headers.contains_key("upload-defer-length") {
+        return Err(bad_header("Upload-Defer-Length is not supported; send Upload-Length"));
+    }
+    let length = header_u64(&headers, "upload-length")?
+        .ok_or_else(|| bad_header("Upload-Length is required"))?;
+    if length > state.config.max_upload_size {
+        return Err(ProblemResponse::new(
+            ProblemType::TooLarge,
+            format!("Upload-Length {length} exceeds Tus-Max-Size {}", state.config.max_upload_size),
+        ));
+    }
+    let raw_metadata = match headers.get("upload-metadata") {
+        Some(v) => {
+            Some(v.to_str().map_err(|_| bad_header("Upload-Metadata is not ASCII"))?.to_owned())
+        }
+        None => None,
+    };
+    let metadata = match &raw_metadata {
+        Some(raw) if !raw.trim().is_empty() => parse_metadata(raw)?,
+        _ => BTreeMap::new(),
+    };
+    let with_body = has_body(&headers);
+    let checksum = if with_body {
+        check_content_type(&headers)?;
+        Checksum::parse(&headers)?
+    } else {
+        None
+    };
+    let now = crate::clock::now().unix_timestamp();
+    let ttl = i64::try_from(state.config.upload_ttl.as_secs()).unwrap_or(i64::MAX / 2);
+    let info = UploadInfo {
+        id: Uuid::new_v4(),
+        length,
+        raw_metadata,
+        metadata,
+        owner: fp.id,
+        created_at: now,
+        expires_at: Some(now.saturating_add(ttl)),
+        sha256: None,
+    };
+    let id = info.id;
+    let store = state.uploads.clone();
+    let created = info.clone();
+    blocking(move || store.create(&created)).await?;
+    let mut offset = None;
+    if with_body {
+        let lock = state.locks.try_lock(id)?;
+        match write_body(&state, id, 0, length, checksum, body).await {
+            Ok(o) => offset = Some(o),
+            Err(problem) => {
+                let store = state.uploads.clone();
+                blocking(move || store.delete(id)).await?;
+                return Err(problem);
+            }
+        }
+        drop(lock);
+    } else if length == 0 {
+        let store = state.uploads.clone();
+        blocking(move || store.complete(id)).await?;
+    }
+    let mut res = StatusCode::CREATED.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/uploads/{id}")) {
+        h.insert(header::LOCATION, v);
+    }
+    if let Some(v) = expires_header(&info)? {
+        h.insert("upload-expires", v);
+    }
+    if let Some(o) = offset {
+        h.insert("upload-offset", HeaderValue::from(o));
+    }
+    Ok(res)
+}
+
+async fn head_upload(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    check_tus_resumable(&headers)?;
+    let fp = authenticate(&state, &headers).await?;
+    let upload = live_upload(&state, &fp, parse_id(&id)?).await?;
+    let mut res = StatusCode::OK.into_response();
+    let h = res.headers_mut();
+    h.insert("upload-offset", HeaderValue::from(upload.offset));
+    h.insert("upload-length", HeaderValue::from(upload.info.length));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(v) = upload.info.raw_metadata.as_deref().and_then(|m| HeaderValue::from_str(m).ok())
+    {
+        h.insert("upload-metadata", v);
+    }
+    if let Some(v) = expires_header(&upload.info)? {
+        h.insert("upload-expires", v);
+    }
+    Ok(res)
+}
+
+async fn patch(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    check_tus_resumable(&headers)?;
+    let fp = authenticate(&state, &headers).await?;
+    let id = parse_id(&id)?;
+    check_content_type(&headers)?;
+    let offset = header_u64(&headers, "upload-offset")?
+        .ok_or_else(|| bad_header("Upload-Offset is required"))?;
+    let checksum = Checksum::parse(&headers)?;
+    live_upload(&state, &fp, id).await?;
+    let _lock = state.locks.try_lock(id)?;
+    let upload = live_upload(&state, &fp, id).await?;
+    if offset != upload.offset {
+        return Err(ProblemResponse::new(
+            ProblemType::OffsetMismatch,
+            format!("Upload-Offset is {offset} but the upload is at {}", upload.offset),
+        ));
+    }
+    if let Some(len) = header_u64(&headers, "content-length")?
+        && offset.saturating_add(len) > upload.info.length
+    {
+        return Err(ProblemResponse::new(
+            ProblemType::BodyLongerThanUpload,
+            format!(
+                "Content-Length {len} at offset {offset} goes past Upload-Length {}",
+                upload.info.length
+            ),
+        ));
+    }
+    let new_offset = write_body(&state, id, offset, upload.info.length, checksum, body).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    let h = res.headers_mut();
+    h.insert("upload-offset", HeaderValue::from(new_offset));
+    if let Some(v) = expires_header(&upload.info)? {
+        h.insert("upload-expires", v);
+    }
+    Ok(res)
+}
+
+async fn terminate(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    check_tus_resumable(&headers)?;
+    let fp = authenticate(&state, &headers).await?;
+    let id = parse_id(&id)?;
+    let upload = live_upload(&state, &fp, id).await?;
+    let meta = state.meta.clone();
+    if upload.info.expires_at.is_none() || blocking(move || meta.upload_is_attached(id)).await? {
+        return Err(ProblemResponse::new(
+            ProblemType::UploadInUse,
+            "this upload is part of a submission",
+        ));
+    }
+    let _lock = state.locks.try_lock(id)?;
+    let store = state.uploads.clone();
+    blocking(move || store.delete(id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+enum BodyEnd {
+    Complete,
+    Broken,
+    TooLong,
+    WriterGone,
+}
+
+/// Streams `body` into the upload at `offset`. Keeps what arrived if the connection breaks
+/// (unless a checksum was announced, which can then not be checked); keeps nothing on a
+/// checksum mismatch or a body past `length`.
+async fn write_body(
+    state: &SharedState,
+    id: Uuid,
+    offset: u64,
+    length: u64,
+    mut checksum: Option<Checksum>,
+    body: Body,
+) -> ApiResult<u64> {
+    let store = state.uploads.clone();
+    let writer = blocking(move || store.writer(id, offset)).await.map_err(|e| match e {
+        Error::Conflict(detail) => ProblemResponse::new(ProblemType::OffsetMismatch, detail),
+        e => e.into(),
+    })?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let write_task = tokio::task::spawn_blocking(move || {
+        let mut writer = writer;
+        while let Some(buf) = rx.blocking_recv() {
+            if let Err(e) = writer.write(&buf) {
+                return (writer, Err(e));
+            }
+        }
+        (writer, Ok(()))
+    });
+    let remaining = length - offset;
+    let mut received = 0u64;
+    let mut buf = Vec::with_capacity(WRITE_CHUNK);
+    let mut body = body;
+    let end = loop {
+        match body.frame().await {
+            None => break BodyEnd::Complete,
+            Some(Err(e)) => {
+                tracing::info!(upload = %id, error = %e, "upload body broke off");
+                break BodyEnd::Broken;
+            }
+            Some(Ok(frame)) => {
+                let Ok(data) = frame.into_data() else { continue };
+                received += data.len() as u64;
+                if received > remaining {
+                    break BodyEnd::TooLong;
+                }
+                if let Some(c) = &mut checksum {
+                    c.update(&data);
+                }
+                buf.extend_from_slice(&data);
+                if buf.len() >= WRITE_CHUNK
+                    && tx
+                        .send(std::mem::replace(&mut buf, Vec::with_capacity(WRITE_CHUNK)))
+                        .await
+                        .is_err()
+                {
+                    break BodyEnd::WriterGone;
+                }
+            }
+        }
+    };
+    let keep = match end {
+        BodyEnd::Complete => checksum.take().is_none_or(Checksum::matches),
+        BodyEnd::Broken => checksum.is_none(),
+        BodyEnd::TooLong | BodyEnd::WriterGone => false,
+    };
+    if keep && !buf.is_empty() {
+        // A send error means the writer failed; its result below says how.
+        let _ = tx.send(buf).await;
+    }
+    drop(tx);
+    let (writer, written) = write_task.await.map_err(|e| Error::Join(e.to_string()))?;
+    if let Err(e) = written {
+        blocking(move || writer.rollback()).await?;
+        return Err(e.into());
+    }
+    if !keep {
+        blocking(move || writer.rollback()).await?;
+        return Err(match end {
+            BodyEnd::Complete => ProblemResponse::new(
+                ProblemType::ChecksumMismatch,
+                "the body does not match Upload-Checksum; nothing of it was kept",
+            ),
+            BodyEnd::TooLong => ProblemResponse::new(
+                ProblemType::BodyLongerThanUpload,
+                format!("the body goes past Upload-Length {length}; nothing of it was kept"),
+            ),
+            BodyEnd::Broken => ProblemResponse::new(
+                ProblemType::IncompleteBody,
+                "the body broke off before its checksum could be checked; nothing of it was kept",
+            ),
+            BodyEnd::WriterGone => Error::Join("upload writer stopped".into()).into(),
+        });
+    }
+    let store = state.uploads.clone();
+    let new_offset = blocking(move || {
+        let new_offset = writer.commit()?;
+        if new_offset == length {
+            store.complete(id)?;
+        }
+        Ok(new_offset)
+    })
+    .await?;
+    match end {
+        BodyEnd::Broken => Err(ProblemResponse::new(
+            ProblemType::IncompleteBody,
+            format!("the body broke off; {new_offset} bytes are kept, resume from there"),
+        )),
+        _ => Ok(new_offset),
+    }
+}

@@ -1,0 +1,101 @@
+//! The reference PAKS server: tus 1.0 uploads, idempotent submissions with signed receipts,
+//! review, and the public knowledge space. See docs/server.md.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod disk_store;
+pub mod error;
+mod html;
+pub mod http;
+pub mod metadata;
+pub mod openapi;
+pub mod operator;
+pub mod signing_key;
+pub mod sqlite_store;
+pub mod upload_store;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use error::{Error, Result};
+
+use crate::disk_store::DiskUploadStore;
+use crate::http::{AppState, SharedState, UploadLocks};
+use crate::metadata::MetadataStore;
+use crate::signing_key::ServerKey;
+use crate::sqlite_store::SqliteMetadataStore;
+use crate::upload_store::UploadStore;
+
+/// Opens (creating on first use) the data directory with the default stores.
+pub fn open_state(config: Config) -> Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir).map_err(Error::io(&config.data_dir))?;
+    let meta: Arc<dyn MetadataStore> =
+        Arc::new(SqliteMetadataStore::open(&config.database_path())?);
+    let uploads: Arc<dyn UploadStore> = Arc::new(DiskUploadStore::open(&config.uploads_dir())?);
+    let key = ServerKey::load_or_create(&config.key_path())?;
+    Ok(with_stores(config, meta, uploads, key))
+}
+
+/// State over any store implementations (e.g. PostgreSQL and object storage).
+pub fn with_stores(
+    config: Config,
+    meta: Arc<dyn MetadataStore>,
+    uploads: Arc<dyn UploadStore>,
+    key: ServerKey,
+) -> AppState {
+    let limiter = auth::RateLimiter::new(config.rate_limit_burst, config.rate_limit_per_second);
+    AppState { config, meta, uploads, key, limiter, locks: UploadLocks::default() }
+}
+
+/// Deletes uploads past their expiry that no submission uses.
+pub fn sweep_expired(state: &AppState) -> Result<usize> {
+    let now = clock::now().unix_timestamp();
+    let mut removed = 0;
+    for id in state.uploads.ids()? {
+        let Some(upload) = state.uploads.get(id)? else { continue };
+        if upload.info.expires_at.is_some_and(|e| e <= now) && !state.meta.upload_is_attached(id)? {
+            state.uploads.delete(id)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then finishes open requests.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let state: SharedState = Arc::new(open_state(config)?);
+    serve_state(listener, state, shutdown).await
+}
+
+pub async fn serve_state(
+    listener: TcpListener,
+    state: SharedState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let sweeper_state = state.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(sweeper_state.config.sweep_interval);
+        loop {
+            tick.tick().await;
+            let s = sweeper_state.clone();
+            match tokio::task::spawn_blocking(move || sweep_expired(&s)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(removed = n, "expired uploads deleted"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "sweeping expired uploads failed"),
+                Err(e) => tracing::warn!(error = %e, "sweeper task failed"),
+            }
+        }
+    });
+    let app = http::router(state);
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    sweeper.abort();
+    result.map_err(Error::from)
+}

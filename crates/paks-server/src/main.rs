@@ -1,0 +1,265 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use paks_protocol::SubmissionState;
+use paks_server::metadata::MetadataStore;
+use paks_server::sqlite_store::SqliteMetadataStore;
+use paks_server::{Config, operator};
+use uuid::Uuid;
+
+/// The reference PAKS server and its operator commands.
+#[derive(Parser)]
+#[command(name = "paks-server", version)]
+struct Cli {
+    /// Data directory: SQLite database, server key, uploads.
+    #[arg(long, global = true, env = "PAKS_DATA", default_value = "paks-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8640")]
+        listen: SocketAddr,
+        /// Display name, also signed into receipts.
+        #[arg(long, default_value = "PAKS reference server")]
+        name: String,
+        /// Tus-Max-Size in bytes.
+        #[arg(long, default_value_t = paks_server::config::DEFAULT_MAX_UPLOAD)]
+        max_upload_size: u64,
+        /// Hours an upload not attached to a submission is kept.
+        #[arg(long, default_value_t = 168)]
+        upload_ttl_hours: u64,
+        /// Requests a token may make in a burst.
+        #[arg(long, default_value_t = 600)]
+        rate_burst: u32,
+        /// Sustained requests per second per token.
+        #[arg(long, default_value_t = 20.0)]
+        rate_per_second: f64,
+    },
+    /// Manage focal points and their API tokens.
+    FocalPoint {
+        #[command(subcommand)]
+        command: FocalPointCommand,
+    },
+    /// Review submissions.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Print the server's public key (standard base64), for clients to pin.
+    Key,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum FocalPointCommand {
+    /// Register a focal point and print its API token (shown once).
+    Add {
+        /// ISO 3166-1 alpha-3, e.g. LAO.
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Days until the token expires (0: never).
+        #[arg(long, default_value_t = 365)]
+        valid_days: u32,
+    },
+    List,
+    /// Revoke a focal point's token.
+    Revoke {
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// List submissions, optionally in one state.
+    List {
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Print a submission's case document and files.
+    Show { id: Uuid },
+    /// Mark as under review.
+    Start { id: Uuid },
+    /// Publish to the knowledge space.
+    Publish { id: Uuid },
+    /// Send back with a comment for the focal point.
+    RequestChanges {
+        id: Uuid,
+        #[arg(long)]
+        comment: String,
+    },
+}
+
+fn metadata(data: &std::path::Path) -> anyhow::Result<SqliteMetadataStore> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    Ok(SqliteMetadataStore::open(&Config::new(data).database_path())?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            listen,
+            name,
+            max_upload_size,
+            upload_ttl_hours,
+            rate_burst,
+            rate_per_second,
+        } => {
+            let mut config = Config::new(&cli.data);
+            config.name = name;
+            config.max_upload_size = max_upload_size;
+            config.upload_ttl = Duration::from_secs(upload_ttl_hours * 3600);
+            config.rate_limit_burst = rate_burst;
+            config.rate_limit_per_second = rate_per_second;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("binding {listen}"))?;
+                let addr = listener.local_addr()?;
+                println!("PAKS server listening on http://{addr}");
+                tracing::info!(%addr, data = %cli.data.display(), "listening");
+                paks_server::serve(listener, config, shutdown_signal()).await?;
+                anyhow::Ok(())
+            })?;
+        }
+        Command::FocalPoint { command } => {
+            let store = metadata(&cli.data)?;
+            match command {
+                FocalPointCommand::Add { country, name, email, valid_days } => {
+                    let days = (valid_days > 0).then_some(valid_days);
+                    let (fp, token) =
+                        operator::add_focal_point(&store, &country, &name, &email, days)?;
+                    println!("focal point {} ({}, {}) registered", fp.id, fp.country, fp.name);
+                    if let Some(e) = &fp.expires_at {
+                        println!("token expires {e}");
+                    }
+                    println!("API token (shown once, only its hash is kept):");
+                    println!("{token}");
+                }
+                FocalPointCommand::List => {
+                    for fp in store.focal_points()? {
+                        let status = match (&fp.revoked_at, &fp.expires_at) {
+                            (Some(r), _) => format!("revoked {r}"),
+                            (None, Some(e)) => format!("expires {e}"),
+                            (None, None) => "active".into(),
+                        };
+                        println!("{}\t{}\t{}\t{}\t{status}", fp.id, fp.country, fp.name, fp.email);
+                    }
+                }
+                FocalPointCommand::Revoke { id } => {
+                    operator::revoke_focal_point(&store, id)?;
+                    println!("focal point {id}: token revoked");
+                }
+            }
+        }
+        Command::Review { command } => {
+            let store = metadata(&cli.data)?;
+            let print = |r: &paks_server::metadata::SubmissionRecord| {
+                println!(
+                    "{}\t{}\t{}\tv{}\t{}\t{}",
+                    r.id,
+                    r.state.as_str(),
+                    r.country,
+                    r.version,
+                    r.received_at,
+                    r.title
+                );
+            };
+            match command {
+                ReviewCommand::List { state } => {
+                    let state = state
+                        .map(|s| {
+                            SubmissionState::parse(&s)
+                                .with_context(|| format!("unknown state {s:?}"))
+                        })
+                        .transpose()?;
+                    for r in store.submissions(state)? {
+                        print(&r);
+                    }
+                }
+                ReviewCommand::Show { id } => {
+                    let r = store.submission(id)?.with_context(|| format!("no submission {id}"))?;
+                    print(&r);
+                    if let Some(c) = &r.reviewer_comment {
+                        println!("reviewer comment: {c}");
+                    }
+                    for f in &r.files {
+                        println!(
+                            "file\t{}\t{}\t{} bytes\t{}",
+                            f.name, f.media_type, f.size, f.sha256
+                        );
+                    }
+                    let case: serde_json::Value = serde_json::from_str(&r.case_json)?;
+                    println!("{}", serde_json::to_string_pretty(&case)?);
+                }
+                ReviewCommand::Start { id } => {
+                    print(&operator::set_state(&store, id, SubmissionState::UnderReview, None)?)
+                }
+                ReviewCommand::Publish { id } => {
+                    print(&operator::set_state(&store, id, SubmissionState::Published, None)?)
+                }
+                ReviewCommand::RequestChanges { id, comment } => print(&operator::set_state(
+                    &store,
+                    id,
+                    SubmissionState::ChangesRequested,
+                    Some(&comment),
+                )?),
+            }
+        }
+        Command::Key => {
+            std::fs::create_dir_all(&cli.data)?;
+            let key = paks_server::signing_key::ServerKey::load_or_create(
+                &Config::new(&cli.data).key_path(),
+            )?;
+            println!("{}", key.public_key_base64());
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&paks_server::openapi::document())?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! Focal points, submissions and idempotency records: the `MetadataStore` interface.
+//!
+//! The default implementation is `SqliteMetadataStore`; a PostgreSQL one implements the same
+//! trait (see docs/server.md). Methods are blocking; the HTTP layer calls them off the async
+//! threads.
+
+use paks_protocol::{Receipt, SubmissionState};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FocalPoint {
+    pub id: i64,
+    pub country: String,
+    pub name: String,
+    pub email: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFocalPoint {
+    pub country: String,
+    pub name: String,
+    pub email: String,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub upload_id: Uuid,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// A submission as stored: the canonical case JSON and the receipt it was answered with.
+#[derive(Debug, Clone)]
+pub struct SubmissionRecord {
+    pub id: Uuid,
+    pub case_uid: Uuid,
+    pub version: u32,
+    pub replaces: Option<Uuid>,
+    pub replaced_by: Option<Uuid>,
+    pub focal_point_id: i64,
+    pub country: String,
+    pub title: String,
+    pub case_json: String,
+    pub case_sha256: String,
+    pub received_at: String,
+    pub state: SubmissionState,
+    pub reviewer_comment: Option<String>,
+    pub updated_at: String,
+    pub published_at: Option<String>,
+    pub receipt: Receipt,
+    pub mdg_targets: Vec<String>,
+    pub files: Vec<StoredFile>,
+}
+
+/// What the idempotency table says about a key when a request claims it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// First use: the caller now holds the key and must `finish` or `release` it.
+    Claimed,
+    /// Same key and body, still being processed.
+    InProgress,
+    /// Same key, another body.
+    BodyMismatch,
+    /// Same key and body, done: replay this response.
+    Completed { status: u16, body: String },
+}
+
+/// Filters of the public listing.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub text: Option<String>,
+    pub country: Option<String>,
+    pub mdg_target: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+pub trait MetadataStore: Send + Sync + 'static {
+    fn add_focal_point(&self, new: &NewFocalPoint, token_sha256: &str) -> Result<FocalPoint>;
+    fn focal_points(&self) -> Result<Vec<FocalPoint>>;
+    fn focal_point_by_token(&self, token_sha256: &str) -> Result<Option<FocalPoint>>;
+    /// False when there is no such focal point.
+    fn revoke_focal_point(&self, id: i64, at: &str) -> Result<bool>;
+
+    fn claim_idempotency_key(
+        &self,
+        focal_point_id: i64,
+        key: &str,
+        request_sha256: &str,
+        now: &str,
+    ) -> Result<IdempotencyClaim>;
+    /// Forgets a claimed key whose request failed, so that a corrected retry can use it.
+    fn release_idempotency_key(&self, focal_point_id: i64, key: &str) -> Result<()>;
+
+    /// Stores the submission and the response of its idempotency key in one transaction.
+    /// `Error::Conflict` when this case version exists already.
+    fn insert_submission(
+        &self,
+        record: &SubmissionRecord,
+        idempotency_key: &str,
+        response_status: u16,
+        response_body: &str,
+    ) -> Result<()>;
+    fn submission(&self, id: Uuid) -> Result<Option<SubmissionRecord>>;
+    fn submissions(&self, state: Option<SubmissionState>) -> Result<Vec<SubmissionRecord>>;
+    /// False when there is no such submission.
+    fn set_state(
+        &self,
+        id: Uuid,
+        state: SubmissionState,
+        comment: Option<&str>,
+        at: &str,
+    ) -> Result<bool>;
+    /// Published cases, newest version of each case only, newest first; and the total count.
+    fn published(&self, query: &CaseQuery) -> Result<(u64, Vec<SubmissionRecord>)>;
+    fn upload_is_attached(&self, upload_id: Uuid) -> Result<bool>;
+}

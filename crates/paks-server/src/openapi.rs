@@ -1,0 +1,194 @@
+//! The OpenAPI 3.1 document of API v1, generated here so it cannot drift from the code.
+//! `paks-server openapi` prints it; docs/openapi.json is that output (a test keeps it so).
+
+use serde_json::{Value, json};
+
+use crate::config::DEFAULT_MAX_UPLOAD;
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+fn json_body(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+    })
+}
+
+fn tus_header(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/parameters/{name}") })
+}
+
+pub fn document() -> Value {
+    let schemas = paks_protocol::component_schemas();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PAKS submission API",
+            "version": "1.0.0",
+            "summary": "Contributions of country case studies to the UN Public Administration Knowledge Space.",
+            "description": "Files travel by tus 1.0.0 (https://tus.io/protocols/resumable-upload) at /api/v1/uploads; submissions are POSTed with an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) and answered with an Ed25519-signed receipt. Every error is an RFC 9457 problem+json body whose `type` is a `urn:paks:problem:*` URI. See docs/server.md.",
+            "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/identity": { "get": {
+                "operationId": "identity",
+                "summary": "Server name, API version and public key; signs a challenge to prove it holds the key",
+                "security": [],
+                "parameters": [{ "name": "challenge", "in": "query", "required": false,
+                    "description": "Fresh random text; the answer carries an Ed25519 signature over `paks-identity-v1\\n` + challenge.",
+                    "schema": { "type": "string", "maxLength": 256 } }],
+                "responses": {
+                    "200": json_body("This is a PAKS server", "ServerIdentity"),
+                    "422": problem("Bad challenge")
+                }
+            }},
+            "/api/v1/openapi.json": { "get": {
+                "operationId": "openapi", "summary": "This document", "security": [],
+                "responses": { "200": { "description": "OpenAPI 3.1", "content": { "application/json": {} } } }
+            }},
+            "/api/v1/uploads": {
+                "options": {
+                    "operationId": "tusOptions", "summary": "tus capabilities", "security": [],
+                    "responses": { "204": { "description": "Capabilities", "headers": {
+                        "Tus-Version": { "schema": { "type": "string", "const": "1.0.0" } },
+                        "Tus-Extension": { "schema": { "type": "string", "const": "creation,creation-with-upload,expiration,checksum,termination" } },
+                        "Tus-Max-Size": { "schema": { "type": "integer", "default": DEFAULT_MAX_UPLOAD } },
+                        "Tus-Checksum-Algorithm": { "schema": { "type": "string", "const": "sha1,sha256" } }
+                    }}}
+                },
+                "post": {
+                    "operationId": "tusCreate",
+                    "summary": "tus creation (and creation-with-upload)",
+                    "parameters": [tus_header("TusResumable"), tus_header("UploadLength"), tus_header("UploadMetadata"), tus_header("UploadChecksum")],
+                    "requestBody": { "required": false, "content": { "application/offset+octet-stream": { "schema": { "type": "string", "contentMediaType": "application/octet-stream" } } } },
+                    "responses": {
+                        "201": { "description": "Created", "headers": {
+                            "Location": { "schema": { "type": "string" }, "description": "/api/v1/uploads/{id}" },
+                            "Upload-Expires": { "schema": { "type": "string" } },
+                            "Upload-Offset": { "schema": { "type": "integer" }, "description": "With creation-with-upload" }
+                        }},
+                        "400": problem("Malformed tus header"),
+                        "401": problem("Bad token"),
+                        "412": problem("Tus-Resumable missing or not 1.0.0"),
+                        "413": problem("Upload-Length above Tus-Max-Size"),
+                        "415": problem("Body without Content-Type application/offset+octet-stream"),
+                        "429": problem("Rate limited (Retry-After)"),
+                        "460": problem("Checksum mismatch (creation-with-upload)")
+                    }
+                }
+            },
+            "/api/v1/uploads/{id}": {
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+                "head": {
+                    "operationId": "tusHead", "summary": "Offset of an upload",
+                    "parameters": [tus_header("TusResumable")],
+                    "responses": {
+                        "200": { "description": "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires; Cache-Control: no-store" },
+                        "404": { "description": "Unknown upload (or another focal point's)" },
+                        "410": { "description": "Expired" }
+                    }
+                },
+                "patch": {
+                    "operationId": "tusPatch", "summary": "Append bytes at Upload-Offset",
+                    "parameters": [tus_header("TusResumable"), tus_header("UploadOffset"), tus_header("UploadChecksum")],
+                    "requestBody": { "required": true, "content": { "application/offset+octet-stream": { "schema": { "type": "string", "contentMediaType": "application/octet-stream" } } } },
+                    "responses": {
+                        "204": { "description": "Bytes kept; new Upload-Offset" },
+                        "400": problem("Malformed header, or the body broke off (bytes received are kept unless a checksum was sent)"),
+                        "404": problem("Unknown upload"),
+                        "409": problem("Upload-Offset is not the upload's offset"),
+                        "410": problem("Expired"),
+                        "413": problem("Body past Upload-Length"),
+                        "415": problem("Wrong Content-Type"),
+                        "423": problem("Another PATCH is writing to this upload"),
+                        "460": problem("Upload-Checksum mismatch; nothing kept")
+                    }
+                },
+                "delete": {
+                    "operationId": "tusTerminate", "summary": "tus termination",
+                    "parameters": [tus_header("TusResumable")],
+                    "responses": {
+                        "204": { "description": "Deleted" },
+                        "404": problem("Unknown upload"),
+                        "409": problem("The upload is part of a submission")
+                    }
+                }
+            },
+            "/api/v1/submissions": { "post": {
+                "operationId": "submit",
+                "summary": "Submit a case document with its uploaded attachments",
+                "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": true,
+                    "description": "Unique per submission attempt (RFC 8941 string, e.g. \"<uuid>\"). A retry with the same key and body gets the stored response.",
+                    "schema": { "type": "string", "maxLength": 257 } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SubmissionRequest" } } } },
+                "responses": {
+                    "201": json_body("Received; the signed receipt", "Receipt"),
+                    "400": problem("No Idempotency-Key, invalid UTF-8 or malformed JSON"),
+                    "401": problem("Missing, unknown, expired or revoked token"),
+                    "403": problem("Case for another country, or another token's upload"),
+                    "409": problem("Same key still in progress, or this case version exists"),
+                    "410": problem("An attached upload expired"),
+                    "413": problem("Body too large"),
+                    "422": problem("Same key with another body; unknown fields; wrong schema_version; rule broken; upload incomplete or not matching"),
+                    "429": problem("Rate limited (Retry-After)")
+                }
+            }},
+            "/api/v1/submissions/{id}": { "get": {
+                "operationId": "submissionStatus",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+                "responses": {
+                    "200": json_body("Status", "SubmissionStatus"),
+                    "403": problem("Another country's submission"),
+                    "404": problem("No such submission")
+                }
+            }},
+            "/api/v1/cases": { "get": {
+                "operationId": "listCases", "summary": "Published cases (newest version of each)", "security": [],
+                "parameters": [
+                    { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Text search" },
+                    { "name": "country", "in": "query", "schema": { "type": "string" }, "description": "ISO 3166-1 alpha-3" },
+                    { "name": "mdg", "in": "query", "schema": { "type": "string" }, "description": "MDG target, e.g. 8.F" },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } },
+                    { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }
+                ],
+                "responses": { "200": json_body("Published cases", "PublishedCaseList") }
+            }},
+            "/api/v1/cases/{id}": { "get": {
+                "operationId": "getCase", "security": [],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+                "responses": { "200": json_body("A published case", "PublishedCase"), "404": problem("Not published") }
+            }},
+            "/cases/{id}": { "get": {
+                "operationId": "caseHtml", "summary": "HTML page of a published case", "security": [],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+                "responses": { "200": { "description": "HTML", "content": { "text/html": {} } }, "404": problem("Not published") }
+            }},
+            "/cases/{id}/files/{index}": { "get": {
+                "operationId": "caseFile", "summary": "Download a file of a published case", "security": [],
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } },
+                    { "name": "index", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 } }
+                ],
+                "responses": { "200": { "description": "The file (Content-Disposition: attachment)" }, "404": problem("No such file") }
+            }}
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "API token printed once by `paks-server focal-point add`" } },
+            "parameters": {
+                "TusResumable": { "name": "Tus-Resumable", "in": "header", "required": true, "schema": { "type": "string", "const": "1.0.0" } },
+                "UploadLength": { "name": "Upload-Length", "in": "header", "required": true, "schema": { "type": "integer", "minimum": 0 } },
+                "UploadOffset": { "name": "Upload-Offset", "in": "header", "required": true, "schema": { "type": "integer", "minimum": 0 } },
+                "UploadMetadata": { "name": "Upload-Metadata", "in": "header", "required": false, "schema": { "type": "string" }, "description": "key base64,... ; filename must be a plain file name" },
+                "UploadChecksum": { "name": "Upload-Checksum", "in": "header", "required": false, "schema": { "type": "string" }, "description": "sha1 or sha256, then the base64 digest of this request's body" }
+            },
+            "schemas": schemas
+        }
+    })
+}

@@ -1,0 +1,431 @@
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use paks_protocol::{Receipt, SubmissionState};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite_migration::{M, Migrations};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::metadata::{
+    CaseQuery, FocalPoint, IdempotencyClaim, MetadataStore, NewFocalPoint, StoredFile,
+    SubmissionRecord,
+};
+
+/// Append-only: never edit a shipped migration, add a new one.
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/001_initial.sql"))];
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}
+
+/// `MetadataStore` on one SQLite file (WAL), the default for a single machine.
+pub struct SqliteMetadataStore {
+    conn: Mutex<Connection>,
+}
+
+fn configure(conn: &mut Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    migrations().to_latest(conn)?;
+    Ok(())
+}
+
+fn uuid_col(row: &Row<'_>, idx: &str) -> rusqlite::Result<Uuid> {
+    let s: String = row.get(idx)?;
+    Uuid::parse_str(&s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn opt_uuid_col(row: &Row<'_>, idx: &str) -> rusqlite::Result<Option<Uuid>> {
+    let s: Option<String> = row.get(idx)?;
+    s.map(|s| Uuid::parse_str(&s)).transpose().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn focal_point_row(row: &Row<'_>) -> rusqlite::Result<FocalPoint> {
+    Ok(FocalPoint {
+        id: row.get("id")?,
+        country: row.get("country")?,
+        name: row.get("name")?,
+        email: row.get("email")?,
+        created_at: row.get("created_at")?,
+        expires_at: row.get("expires_at")?,
+        revoked_at: row.get("revoked_at")?,
+    })
+}
+
+const SUBMISSION_COLUMNS: &str = "s.id, s.case_uid, s.version, s.replaces, s.focal_point_id, \
+    s.country, s.title, s.case_json, s.case_sha256, s.received_at, s.state, s.reviewer_comment, \
+    s.updated_at, s.published_at, s.receipt_json, \
+    (SELECT r.id FROM submissions r WHERE r.replaces = s.id) AS replaced_by";
+
+struct SubmissionRow {
+    record: SubmissionRecord,
+    receipt_json: String,
+}
+
+fn submission_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
+    let state: String = row.get("state")?;
+    let state = SubmissionState::parse(&state).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown state {state}").into(),
+        )
+    })?;
+    let placeholder = Receipt {
+        receipt_version: 0,
+        server_name: String::new(),
+        submission_id: Uuid::nil(),
+        case_uid: Uuid::nil(),
+        version: 0,
+        replaces: None,
+        country: String::new(),
+        received_at: String::new(),
+        case_sha256: String::new(),
+        files: Vec::new(),
+        key_id: String::new(),
+        signature: String::new(),
+    };
+    Ok(SubmissionRow {
+        record: SubmissionRecord {
+            id: uuid_col(row, "id")?,
+            case_uid: uuid_col(row, "case_uid")?,
+            version: row.get("version")?,
+            replaces: opt_uuid_col(row, "replaces")?,
+            replaced_by: opt_uuid_col(row, "replaced_by")?,
+            focal_point_id: row.get("focal_point_id")?,
+            country: row.get("country")?,
+            title: row.get("title")?,
+            case_json: row.get("case_json")?,
+            case_sha256: row.get("case_sha256")?,
+            received_at: row.get("received_at")?,
+            state,
+            reviewer_comment: row.get("reviewer_comment")?,
+            updated_at: row.get("updated_at")?,
+            published_at: row.get("published_at")?,
+            receipt: placeholder,
+            mdg_targets: Vec::new(),
+            files: Vec::new(),
+        },
+        receipt_json: row.get("receipt_json")?,
+    })
+}
+
+impl SqliteMetadataStore {
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        configure(&mut conn)?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&mut conn)?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite itself consistent (transactions roll
+        // back on drop), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn complete(conn: &Connection, row: SubmissionRow) -> Result<SubmissionRecord> {
+        let mut record = row.record;
+        record.receipt = serde_json::from_str(&row.receipt_json)?;
+        let id = record.id.to_string();
+        let mut stmt = conn.prepare_cached(
+            "SELECT target FROM submission_mdg_targets WHERE submission_id = ?1 ORDER BY target",
+        )?;
+        record.mdg_targets =
+            stmt.query_map([&id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT upload_id, name, media_type, size, sha256 FROM submission_files \
+             WHERE submission_id = ?1 ORDER BY position",
+        )?;
+        record.files = stmt
+            .query_map([&id], |r| {
+                Ok(StoredFile {
+                    upload_id: uuid_col(r, "upload_id")?,
+                    name: r.get("name")?,
+                    media_type: r.get("media_type")?,
+                    size: r.get::<_, i64>("size")? as u64,
+                    sha256: r.get("sha256")?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(record)
+    }
+
+    fn query_submissions(
+        conn: &Connection,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<SubmissionRecord>> {
+        let rows: Vec<SubmissionRow> = conn
+            .prepare(sql)?
+            .query_map(params, submission_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter().map(|r| Self::complete(conn, r)).collect()
+    }
+}
+
+impl MetadataStore for SqliteMetadataStore {
+    fn add_focal_point(&self, new: &NewFocalPoint, token_sha256: &str) -> Result<FocalPoint> {
+        let conn = self.conn();
+        let now = crate::clock::rfc3339(crate::clock::now())?;
+        conn.execute(
+            "INSERT INTO focal_points (country, name, email, token_sha256, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![new.country, new.name, new.email, token_sha256, now, new.expires_at],
+        )?;
+        let id = conn.last_insert_rowid();
+        Ok(conn.query_row("SELECT * FROM focal_points WHERE id = ?1", [id], focal_point_row)?)
+    }
+
+    fn focal_points(&self) -> Result<Vec<FocalPoint>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT * FROM focal_points ORDER BY id")?;
+        let rows = stmt.query_map([], focal_point_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn focal_point_by_token(&self, token_sha256: &str) -> Result<Option<FocalPoint>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT * FROM focal_points WHERE token_sha256 = ?1")?;
+        Ok(stmt.query_row([token_sha256], focal_point_row).optional()?)
+    }
+
+    fn revoke_focal_point(&self, id: i64, at: &str) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE focal_points SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn claim_idempotency_key(
+        &self,
+        focal_point_id: i64,
+        key: &str,
+        request_sha256: &str,
+        now: &str,
+    ) -> Result<IdempotencyClaim> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let existing: Option<(String, Option<i64>, Option<String>)> = tx
+            .query_row(
+                "SELECT request_sha256, response_status, response_body FROM idempotency_keys \
+                 WHERE focal_point_id = ?1 AND key = ?2",
+                params![focal_point_id, key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let claim = match existing {
+            None => {
+                tx.execute(
+                    "INSERT INTO idempotency_keys (focal_point_id, key, request_sha256, created_at) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![focal_point_id, key, request_sha256, now],
+                )?;
+                IdempotencyClaim::Claimed
+            }
+            Some((hash, _, _)) if hash != request_sha256 => IdempotencyClaim::BodyMismatch,
+            Some((_, Some(status), Some(body))) => {
+                IdempotencyClaim::Completed { status: status as u16, body }
+            }
+            Some(_) => IdempotencyClaim::InProgress,
+        };
+        tx.commit()?;
+        Ok(claim)
+    }
+
+    fn release_idempotency_key(&self, focal_point_id: i64, key: &str) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM idempotency_keys WHERE focal_point_id = ?1 AND key = ?2 \
+             AND response_status IS NULL",
+            params![focal_point_id, key],
+        )?;
+        Ok(())
+    }
+
+    fn insert_submission(
+        &self,
+        r: &SubmissionRecord,
+        idempotency_key: &str,
+        response_status: u16,
+        response_body: &str,
+    ) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM submissions WHERE case_uid = ?1 AND version = ?2)",
+            params![r.case_uid.to_string(), r.version],
+            |row| row.get(0),
+        )?;
+        if exists {
+            return Err(Error::Conflict(format!(
+                "version {} of case {} was already submitted",
+                r.version, r.case_uid
+            )));
+        }
+        let replaced_taken: bool = match r.replaces {
+            Some(old) => tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM submissions WHERE replaces = ?1)",
+                [old.to_string()],
+                |row| row.get(0),
+            )?,
+            None => false,
+        };
+        if replaced_taken {
+            return Err(Error::Conflict("that submission was already replaced".into()));
+        }
+        tx.execute(
+            "INSERT INTO submissions (id, case_uid, version, replaces, focal_point_id, country, \
+             title, case_json, case_sha256, received_at, state, reviewer_comment, updated_at, \
+             published_at, receipt_json) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                r.id.to_string(),
+                r.case_uid.to_string(),
+                r.version,
+                r.replaces.map(|u| u.to_string()),
+                r.focal_point_id,
+                r.country,
+                r.title,
+                r.case_json,
+                r.case_sha256,
+                r.received_at,
+                r.state.as_str(),
+                r.reviewer_comment,
+                r.updated_at,
+                r.published_at,
+                serde_json::to_string(&r.receipt)?,
+            ],
+        )?;
+        for target in &r.mdg_targets {
+            tx.execute(
+                "INSERT OR IGNORE INTO submission_mdg_targets (submission_id, target) VALUES (?1, ?2)",
+                params![r.id.to_string(), target],
+            )?;
+        }
+        for (position, f) in r.files.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO submission_files (submission_id, position, upload_id, name, \
+                 media_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    r.id.to_string(),
+                    position as i64,
+                    f.upload_id.to_string(),
+                    f.name,
+                    f.media_type,
+                    f.size as i64,
+                    f.sha256
+                ],
+            )?;
+        }
+        let n = tx.execute(
+            "UPDATE idempotency_keys SET response_status = ?3, response_body = ?4 \
+             WHERE focal_point_id = ?1 AND key = ?2",
+            params![r.focal_point_id, idempotency_key, response_status, response_body],
+        )?;
+        if n != 1 {
+            return Err(Error::Conflict("the idempotency key is no longer claimed".into()));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn submission(&self, id: Uuid) -> Result<Option<SubmissionRecord>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {SUBMISSION_COLUMNS} FROM submissions s WHERE s.id = ?1");
+        let row = conn.query_row(&sql, [id.to_string()], submission_row).optional()?;
+        row.map(|r| Self::complete(&conn, r)).transpose()
+    }
+
+    fn submissions(&self, state: Option<SubmissionState>) -> Result<Vec<SubmissionRecord>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions s \
+             WHERE ?1 IS NULL OR s.state = ?1 ORDER BY s.received_at, s.id"
+        );
+        Self::query_submissions(&conn, &sql, &[&state.map(|s| s.as_str())])
+    }
+
+    fn set_state(
+        &self,
+        id: Uuid,
+        state: SubmissionState,
+        comment: Option<&str>,
+        at: &str,
+    ) -> Result<bool> {
+        let published_at = (state == SubmissionState::Published).then_some(at);
+        let n = self.conn().execute(
+            "UPDATE submissions SET state = ?2, reviewer_comment = ?3, updated_at = ?4, \
+             published_at = COALESCE(?5, published_at) WHERE id = ?1",
+            params![id.to_string(), state.as_str(), comment, at, published_at],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn published(&self, q: &CaseQuery) -> Result<(u64, Vec<SubmissionRecord>)> {
+        let conn = self.conn();
+        let pattern = q.text.as_ref().map(|t| {
+            let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        let filter = "FROM submissions s WHERE s.state = 'published' \
+             AND NOT EXISTS (SELECT 1 FROM submissions n WHERE n.case_uid = s.case_uid \
+                 AND n.state = 'published' AND n.version > s.version) \
+             AND (?1 IS NULL OR s.title LIKE ?1 ESCAPE '\\' OR s.case_json LIKE ?1 ESCAPE '\\') \
+             AND (?2 IS NULL OR s.country = ?2) \
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM submission_mdg_targets t \
+                 WHERE t.submission_id = s.id AND t.target = ?3))";
+        let params: [&dyn rusqlite::ToSql; 5] =
+            [&pattern, &q.country, &q.mdg_target, &q.limit, &q.offset];
+        let total: i64 =
+            conn.query_row(&format!("SELECT COUNT(*) {filter}"), &params[..3], |r| r.get(0))?;
+        let sql = format!(
+            "SELECT {SUBMISSION_COLUMNS} {filter} ORDER BY s.published_at DESC, s.id LIMIT ?4 OFFSET ?5"
+        );
+        let rows = Self::query_submissions(&conn, &sql, &params)?;
+        Ok((total as u64, rows))
+    }
+
+    fn upload_is_attached(&self, upload_id: Uuid) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM submission_files WHERE upload_id = ?1)",
+            [upload_id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid_and_apply_to_an_empty_database() {
+        migrations().validate().unwrap();
+        let store = SqliteMetadataStore::open_in_memory().unwrap();
+        let conn = store.conn();
+        let strict: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(strict, 5, "every table is STRICT");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+    }
+}

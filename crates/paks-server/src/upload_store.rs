@@ -1,0 +1,72 @@
+//! Bytes of tus uploads: the `UploadStore` interface.
+//!
+//! The default is `DiskUploadStore` (a data file and a JSON info file per upload, the layout
+//! tusd's filestore uses). An object-storage backend implements the same trait, or the tus
+//! endpoint moves to tusd and this trait reads what tusd wrote (see docs/server.md).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+/// What is known about an upload besides its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadInfo {
+    pub id: Uuid,
+    /// Upload-Length.
+    pub length: u64,
+    /// Upload-Metadata as sent, for HEAD.
+    pub raw_metadata: Option<String>,
+    /// Upload-Metadata decoded (values that are UTF-8).
+    pub metadata: BTreeMap<String, String>,
+    /// The focal point that created it.
+    pub owner: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; `None` once the upload belongs to a submission.
+    pub expires_at: Option<i64>,
+    /// Lower-case hex SHA-256 of the whole upload, once complete.
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadState {
+    pub info: UploadInfo,
+    /// Bytes received and kept.
+    pub offset: u64,
+}
+
+impl UploadState {
+    pub fn is_complete(&self) -> bool {
+        self.offset == self.info.length
+    }
+}
+
+/// Appends one PATCH's bytes. Nothing is visible to HEAD until `commit`, except that a
+/// server crash mid-write may keep a prefix (which is fine for tus: the offset then says so).
+pub trait UploadWriter: Send {
+    fn write(&mut self, data: &[u8]) -> Result<()>;
+    /// Bytes written through this writer so far.
+    fn written(&self) -> u64;
+    /// Makes the bytes durable; returns the new offset.
+    fn commit(self: Box<Self>) -> Result<u64>;
+    /// Drops every byte written through this writer.
+    fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+pub trait UploadStore: Send + Sync + 'static {
+    fn create(&self, info: &UploadInfo) -> Result<()>;
+    fn get(&self, id: Uuid) -> Result<Option<UploadState>>;
+    /// A writer appending at `offset`; `Error::Conflict` if that is not the current offset.
+    fn writer(&self, id: Uuid, offset: u64) -> Result<Box<dyn UploadWriter>>;
+    /// Records and returns the SHA-256 of a complete upload.
+    fn complete(&self, id: Uuid) -> Result<String>;
+    /// The upload now belongs to a submission: it no longer expires.
+    fn keep(&self, id: Uuid) -> Result<()>;
+    fn delete(&self, id: Uuid) -> Result<()>;
+    fn reader(&self, id: Uuid) -> Result<Box<dyn Read + Send>>;
+    fn ids(&self) -> Result<Vec<Uuid>>;
+}

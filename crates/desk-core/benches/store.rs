@@ -49,9 +49,8 @@ fn main() {
     }
     let start = Instant::now();
     let store = Store::open(big.path()).expect("open");
-    let page = store
-        .list_cases(&CaseFilter { limit: Some(50), ..CaseFilter::default() })
-        .expect("list");
+    let page =
+        store.list_cases(&CaseFilter { limit: Some(50), ..CaseFilter::default() }).expect("list");
     let cold = start.elapsed();
     assert_eq!(page.len(), 50);
     let mut warm = Vec::new();

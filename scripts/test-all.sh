@@ -14,6 +14,9 @@ scripts/setup-debian.sh test
 step "format"
 cargo fmt --all --check
 
+step "UI build (the desktop crate embeds ui/dist at compile time, so it comes first)"
+(cd ui && npm run build)
+
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
@@ -31,7 +34,6 @@ step "UI type check and unit tests"
 (cd ui && npm run check && npm test)
 
 step "desktop app build"
-(cd ui && npm run build)
 cargo build -p paks-desk --locked
 
 step "end-to-end tests of the real app under Xvfb"

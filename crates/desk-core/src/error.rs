@@ -88,6 +88,33 @@ pub enum Error {
 
     #[error("Stored data could not be read: {0}")]
     Corrupt(String),
+
+    #[error(
+        "{name} is empty (0 bytes), so there is nothing to attach. Check that it was saved completely."
+    )]
+    EmptyFile { name: String },
+
+    #[error("{name} is a folder or a special file, not a document. Choose a file to attach.")]
+    NotAFile { name: String },
+
+    #[error(
+        "PAKS Desk could not read {name}: {reason}. Check that the file is still there and that you may open it; nothing was attached."
+    )]
+    FileUnreadable { name: String, reason: String },
+
+    #[error(
+        "{name} changed while it was being attached (it may still be downloading, syncing or being saved). Nothing was attached; try again once it is complete."
+    )]
+    FileChanged { name: String },
+
+    #[error("This case has no attached file {0}.")]
+    AttachmentNotFound(String),
+
+    #[error("The file could not be stored in the data folder ({0}). Nothing was attached.")]
+    AttachmentStorage(String),
+
+    #[error("The text of the file could not be read ({0}). The file itself is stored safely.")]
+    Extraction(String),
 }
 
 fn missing_list(items: &[MissingItem]) -> String {
@@ -120,6 +147,13 @@ impl Error {
             Error::Migration(_) => "migration",
             Error::Database(_) => "database",
             Error::Corrupt(_) => "corrupt",
+            Error::EmptyFile { .. } => "empty_file",
+            Error::NotAFile { .. } => "not_a_file",
+            Error::FileUnreadable { .. } => "file_unreadable",
+            Error::FileChanged { .. } => "file_changed",
+            Error::AttachmentNotFound(_) => "attachment_not_found",
+            Error::AttachmentStorage(_) => "attachment_storage",
+            Error::Extraction(_) => "extraction",
         }
     }
 }

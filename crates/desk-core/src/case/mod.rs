@@ -24,9 +24,11 @@ use crate::store::Store;
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Case {
+    #[ts(type = "number")]
     pub id: i64,
     /// Stable across versions; PAKS knows the case by it.
     pub uid: String,
+    #[ts(type = "number")]
     pub version: i64,
     /// The PAKS submission this version revises, if any.
     pub follows_submission: Option<String>,
@@ -46,8 +48,10 @@ pub struct Case {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct CaseSummary {
+    #[ts(type = "number")]
     pub id: i64,
     pub uid: String,
+    #[ts(type = "number")]
     pub version: i64,
     pub title: String,
     pub country: String,
@@ -60,6 +64,7 @@ pub struct CaseSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SavedField {
+    #[ts(type = "number")]
     pub case_id: i64,
     pub field: CaseField,
     pub words: u32,
@@ -170,6 +175,7 @@ impl Store {
                 params![uid, title, country, now],
             )?;
             let id = tx.last_insert_rowid();
+            crate::search::index_case_fields(tx, id)?;
             revisions::record_autosave(tx, id, now)?;
             Ok(id)
         })?;
@@ -189,6 +195,7 @@ impl Store {
             let sql =
                 format!("UPDATE cases SET {} = ?1, updated_at = ?2 WHERE id = ?3", field.column());
             tx.execute(&sql, params![value, now, id])?;
+            crate::search::index_field(tx, id, field, &value)?;
             revisions::record_autosave(tx, id, now)?;
             Ok(())
         })?;
@@ -347,6 +354,7 @@ impl Store {
                  WHERE case_id = ?1",
                 params![id, new_id],
             )?;
+            crate::attachment::carry_over(tx, id, new_id)?;
             revisions::record_autosave(tx, new_id, now)?;
             Ok(new_id)
         })?;

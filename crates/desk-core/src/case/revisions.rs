@@ -57,7 +57,9 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Revision {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub case_id: i64,
     pub kind: RevisionKind,
     pub label: String,
@@ -227,6 +229,7 @@ impl Store {
                 links::insert(tx, case_id, link, now)?;
             }
             tx.execute("UPDATE cases SET updated_at = ?1 WHERE id = ?2", params![now, case_id])?;
+            crate::search::index_case_fields(tx, case_id)?;
             let restored = load(tx, case_id)?;
             let label = format!("Restored revision {revision_id}");
             record(tx, &restored, RevisionKind::Restored, &label, now)?;

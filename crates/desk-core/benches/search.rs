@@ -1,0 +1,199 @@
+//! Search benchmark: `cargo bench -p desk-core --bench search`. 10,000 cases and 50,000 pages of
+//! attachment text (English, Thai, Chinese); p50 and p99 per kind of query. Nothing here asserts
+//! a time.
+
+use std::time::{Duration, Instant};
+
+use desk_core::{CaseField, CaseFilter, Store};
+use desk_extract::{DocKind, Extraction, Outcome, TextUnit};
+
+const CASES: usize = 10_000;
+const FILES: usize = 5_000;
+const PAGES_PER_FILE: u32 = 10;
+
+const EN: &[&str] = &[
+    "government",
+    "service",
+    "citizens",
+    "online",
+    "portal",
+    "registration",
+    "district",
+    "ministry",
+    "digital",
+    "identity",
+    "payment",
+    "mobile",
+    "health",
+    "school",
+    "records",
+    "village",
+    "province",
+    "training",
+    "officials",
+    "access",
+    "network",
+    "broadband",
+    "data",
+    "open",
+    "budget",
+    "procurement",
+    "tax",
+    "license",
+    "land",
+    "court",
+    "agriculture",
+    "weather",
+    "disaster",
+    "election",
+    "census",
+    "statistics",
+    "survey",
+    "pension",
+    "water",
+];
+const TH: &[&str] = &[
+    "รัฐบาล",
+    "ระบบ",
+    "ประชาชน",
+    "บริการ",
+    "ออนไลน์",
+    "อิเล็กทรอนิกส์",
+    "จังหวัด",
+    "กระทรวง",
+    "ข้อมูล",
+    "การศึกษา",
+    "สุขภาพ",
+    "ชุมชน",
+];
+const ZH: &[&str] = &[
+    "电子", "政务", "公共", "服务", "平台", "效率", "数据", "居民", "办理", "网上", "部门", "改革",
+    "城市", "农村", "教育", "医疗",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as usize
+    }
+
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[self.next() % words.len()]
+    }
+}
+
+fn text(rng: &mut Rng, chars: usize) -> String {
+    let lang = rng.next() % 10;
+    let mut out = String::with_capacity(chars * 3);
+    while out.chars().count() < chars {
+        match lang {
+            0 => out.push_str(rng.pick(TH)),
+            1 => out.push_str(rng.pick(ZH)),
+            _ => {
+                out.push_str(rng.pick(EN));
+                out.push(' ');
+            }
+        }
+        if lang < 2 && rng.next().is_multiple_of(8) {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let countries = ["LAO", "THA", "BTN", "NPL", "KIR", "KHM", "MMR", "CHN"];
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(CASES);
+    for n in 0..CASES {
+        let country = countries[n % countries.len()];
+        let case =
+            store.create_case(&format!("Case {n} {}", rng.pick(EN)), Some(country)).expect("case");
+        store.set_field(case.id, CaseField::Summary, &text(&mut rng, 600)).expect("summary");
+        ids.push(case.id);
+    }
+    println!("built {CASES} cases in {:.1} s", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let files = tempfile::tempdir().expect("temp dir");
+    for n in 0..FILES {
+        let path = files.path().join(format!("file{n}.pdf"));
+        std::fs::write(&path, format!("%PDF-1.4 bench file {n}")).expect("write");
+        let case = ids[rng.next() % ids.len()];
+        let sha = store.import_attachment(case, &path).expect("import").attachment.sha256;
+        let units: Vec<TextUnit> = (1..=PAGES_PER_FILE)
+            .map(|number| TextUnit {
+                number,
+                label: "page".into(),
+                text: text(&mut rng, 1500),
+                notes: None,
+            })
+            .collect();
+        let chars = units.iter().map(|u| u.text.chars().count() as u64).sum();
+        let mut extraction = Extraction::without_text(
+            DocKind::Pdf,
+            "bench",
+            Outcome::Indexed { pages: PAGES_PER_FILE, chars, unit: "page".into() },
+        );
+        extraction.units = units;
+        store.record_extraction(&sha, &extraction).expect("record");
+    }
+    println!(
+        "built {} pages in {} files in {:.1} s; database {} MB",
+        FILES as u32 * PAGES_PER_FILE,
+        FILES,
+        started.elapsed().as_secs_f64(),
+        std::fs::metadata(store.db_path()).map(|m| m.len() >> 20).unwrap_or(0)
+    );
+
+    let groups: &[(&str, &[&str])] = &[
+        (
+            "Latin",
+            &["government", "biometric", "digital identity", "census survey pension", "procure"],
+        ),
+        ("Thai", &["รัฐบาล", "ประชาชน", "อิเล็กทรอนิกส์", "ระบบ บริการ"]),
+        ("Chinese", &["政务", "公共服务", "效率", "电子政务平台", "服"]),
+        ("Latin + filter", &["government"]),
+    ];
+    for (name, queries) in groups {
+        let filter = if *name == "Latin + filter" {
+            CaseFilter { country: Some("LAO".into()), ..CaseFilter::default() }
+        } else {
+            CaseFilter::default()
+        };
+        let mut times = Vec::new();
+        let mut hits = 0;
+        for _ in 0..40 {
+            for q in *queries {
+                let start = Instant::now();
+                hits += store.search(q, &filter).expect("search").len();
+                times.push(start.elapsed());
+            }
+        }
+        times.sort();
+        println!(
+            "{name:<15} {} queries ({:?}): p50 {}  p99 {}  max {}  ({} hits/query)",
+            times.len(),
+            queries,
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            ms(*times.last().expect("samples")),
+            hits / times.len()
+        );
+    }
+}

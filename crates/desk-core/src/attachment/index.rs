@@ -1,0 +1,88 @@
+//! Reading a stored file's text: in an isolated worker, never while the writer is held.
+
+use desk_extract::{Extraction, Limits, Outcome, WorkerCommand};
+use rusqlite::params;
+
+use super::{IndexStatus, kind_name};
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+impl Store {
+    /// Stored files whose text has not been read yet, oldest first.
+    pub fn pending_index(&self) -> Result<Vec<String>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT sha256 FROM blobs WHERE index_status = 'pending' ORDER BY created_at, sha256",
+            )?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Reads the text of the stored file `sha256` in a worker started from `worker`, within
+    /// `limits`, and records it. Content that defeats the reader becomes an outcome; `Err` only
+    /// when the worker cannot run or the stored file is gone (it stays pending).
+    pub fn index_attachment(
+        &self,
+        sha256: &str,
+        worker: &WorkerCommand,
+        limits: &Limits,
+    ) -> Result<Extraction> {
+        let path = self.blob_dir().path_of(sha256);
+        let known: bool = self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)",
+                [sha256],
+                |r| r.get(0),
+            )?)
+        })?;
+        if !known {
+            return Err(Error::AttachmentNotFound(sha256.to_owned()));
+        }
+        let extraction = match desk_extract::run_isolated(&path, limits, worker) {
+            Ok(extraction) => extraction,
+            Err(desk_extract::ExtractError::WorkerFailed(reason)) => {
+                let kind =
+                    desk_extract::detect(&path).map_or(desk_extract::DocKind::Other, |d| d.kind);
+                Extraction::without_text(kind, "none", Outcome::Damaged { reason })
+            }
+            Err(err) => return Err(Error::Extraction(err.to_string())),
+        };
+        self.record_extraction(sha256, &extraction)?;
+        Ok(extraction)
+    }
+
+    /// Stores what extraction learnt about `sha256`: its outcome and its text per page or slide.
+    pub fn record_extraction(&self, sha256: &str, extraction: &Extraction) -> Result<()> {
+        let status = IndexStatus::of(&extraction.outcome);
+        let (units, unit_label) = match &extraction.outcome {
+            Outcome::Indexed { pages, unit, .. }
+            | Outcome::PartlyIndexed { pages, unit, .. }
+            | Outcome::NoTextLayer { pages, unit } => (Some(*pages), unit.clone()),
+            _ => (None, extraction.kind.unit_label().to_owned()),
+        };
+        let message = extraction.outcome.message();
+        let now = self.now();
+        self.write(|tx| {
+            let updated = tx.execute(
+                "UPDATE blobs SET index_status = ?1, index_message = ?2, engine = ?3, units = ?4,
+                        unit_label = ?5, kind = ?6, indexed_at = ?7
+                 WHERE sha256 = ?8",
+                params![
+                    status.as_str(),
+                    message,
+                    extraction.engine,
+                    units,
+                    unit_label,
+                    kind_name(extraction.kind),
+                    now,
+                    sha256
+                ],
+            )?;
+            if updated == 0 {
+                return Err(Error::AttachmentNotFound(sha256.to_owned()));
+            }
+            crate::search::index_units(tx, sha256, &extraction.units)
+        })
+    }
+}

@@ -1,0 +1,338 @@
+#![allow(clippy::unwrap_used)] // Test helpers outside #[test] fns; a panic is the failure report.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use desk_core::{
+    CaseField, CaseFilter, CaseStatus, Framework, HitPlace, LinkInput, SearchHit, Store,
+};
+use desk_extract::{Limits, extract_in_process};
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    (dir, store)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../desk-extract/tests/fixtures").join(name)
+}
+
+/// A real .pptx with one text box per slide.
+fn write_deck(path: &Path, slides: &[&str]) {
+    let mut ids = String::new();
+    let mut rels = String::new();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    for (i, text) in slides.iter().enumerate() {
+        let n = i + 1;
+        ids.push_str(&format!(r#"<p:sldId id="{}" r:id="rId{n}"/>"#, 255 + n));
+        rels.push_str(&format!(
+            r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/slide{n}.xml"/>"#
+        ));
+        zip.start_file(format!("ppt/slides/slide{n}.xml"), opts).unwrap();
+        write!(
+            zip,
+            r#"<p:sld xmlns:p="p" xmlns:a="a"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"#
+        )
+        .unwrap();
+    }
+    zip.start_file("[Content_Types].xml", opts).unwrap();
+    zip.write_all(br#"<Types><Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>"#).unwrap();
+    zip.start_file("ppt/presentation.xml", opts).unwrap();
+    write!(
+        zip,
+        r#"<p:presentation xmlns:p="p" xmlns:r="r"><p:sldIdLst>{ids}</p:sldIdLst></p:presentation>"#
+    )
+    .unwrap();
+    zip.start_file("ppt/_rels/presentation.xml.rels", opts).unwrap();
+    write!(zip, "<Relationships>{rels}</Relationships>").unwrap();
+    zip.finish().unwrap();
+}
+
+/// Attaches and indexes (in process: the worker's isolation is tested in `attachments.rs`).
+fn attach(store: &Store, case_id: i64, path: &Path) -> String {
+    let sha = store.import_attachment(case_id, path).unwrap().attachment.sha256;
+    let extraction = extract_in_process(path, &Limits::default()).unwrap();
+    store.record_extraction(&sha, &extraction).unwrap();
+    sha
+}
+
+fn search(store: &Store, query: &str) -> Vec<SearchHit> {
+    store.search(query, &CaseFilter::default()).unwrap()
+}
+
+fn hit_text(hit: &SearchHit) -> Vec<&str> {
+    hit.snippet.iter().filter(|s| s.hit).map(|s| s.text.as_str()).collect()
+}
+
+#[test]
+fn an_english_word_is_found_on_slide_7_of_a_deck() {
+    let (dir, store) = open();
+    let case = store.create_case("Nepal Nagarik App", Some("NPL")).unwrap();
+    let deck = dir.path().join("Nagarik roadmap.pptx");
+    let mut slides: Vec<String> =
+        (1..=9).map(|n| format!("Slide {n} on service delivery")).collect();
+    slides[6] = "Citizens verify identity with biometric kiosks in Kathmandu".into();
+    write_deck(&deck, &slides.iter().map(String::as_str).collect::<Vec<_>>());
+    let sha = attach(&store, case.id, &deck);
+
+    let hits = search(&store, "biometric");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let hit = &hits[0];
+    assert_eq!(hit.case_id, case.id);
+    assert_eq!(
+        hit.place,
+        HitPlace::File {
+            sha256: sha,
+            name: "Nagarik roadmap.pptx".into(),
+            unit_label: "slide".into(),
+            unit: 7
+        }
+    );
+    assert_eq!(hit.place.describe(), "Nagarik roadmap.pptx, slide 7");
+    assert_eq!(hit_text(hit), ["biometric"]);
+    let plain: String = hit.snippet.iter().map(|s| s.text.as_str()).collect();
+    assert!(plain.contains("Citizens verify identity"), "{plain}");
+
+    // Case-insensitive, several words, ranked.
+    assert_eq!(search(&store, "BIOMETRIC kathmandu").len(), 1);
+    assert!(search(&store, "biometric nowhere").is_empty());
+    store.set_field(case.id, CaseField::Summary, "Biometric kiosks biometric enrolment").unwrap();
+    let hits = search(&store, "biometric");
+    assert_eq!(hits.len(), 2);
+    assert!(matches!(hits[0].place, HitPlace::Field { field: CaseField::Summary, .. }), "{hits:?}");
+}
+
+const SCRIPTS: &[(&str, &str, &[&str])] = &[
+    // (country, text, words that must be found)
+    ("LAO", "ລັດຖະບານເອເລັກໂຕຣນິກຊ່ວຍປະຊາຊົນ", &["ລັດຖະບານ", "ປະຊາຊົນ"]),
+    ("THA", "ระบบรัฐบาลอิเล็กทรอนิกส์สำหรับประชาชน", &["รัฐบาล", "ประชาชน", "ระบบ"]),
+    ("CHN", "电子政务平台提高了公共服务效率", &["政务", "公共服务", "效率", "电子政务平台"]),
+    ("KHM", "រដ្ឋាភិបាលអេឡិចត្រូនិចសម្រាប់ពលរដ្ឋ", &["រដ្ឋាភិបាល", "ពលរដ្ឋ"]),
+    ("MMR", "အစိုးရဝန်ဆောင်မှုများကိုအွန်လိုင်းမှရယူနိုင်သည်", &["အစိုးရ", "အွန်လိုင်း"]),
+    ("NPL", "नागरिक एप सरकारी सेवा", &["सरकारी", "सेवा"]),
+];
+
+#[test]
+fn unspaced_scripts_are_found_in_case_fields() {
+    let (_dir, store) = open();
+    let mut ids = Vec::new();
+    for (country, text, _) in SCRIPTS {
+        let case = store.create_case(&format!("Case {country}"), Some(country)).unwrap();
+        store.set_field(case.id, CaseField::Summary, text).unwrap();
+        ids.push(case.id);
+    }
+    for ((_, _, words), id) in SCRIPTS.iter().zip(&ids) {
+        for word in *words {
+            let hits = search(&store, word);
+            assert_eq!(hits.iter().map(|h| h.case_id).collect::<Vec<_>>(), [*id], "{word}");
+            assert_eq!(hit_text(&hits[0]), [*word], "{word}: {:?}", hits[0].snippet);
+            assert!(matches!(hits[0].place, HitPlace::Field { field: CaseField::Summary, .. }));
+        }
+    }
+    // One-character Chinese words too, and no false hits across scripts.
+    assert_eq!(search(&store, "效").len(), 1);
+    assert!(search(&store, "政府").is_empty());
+    assert!(search(&store, "ລາວ").is_empty());
+}
+
+#[test]
+fn unspaced_scripts_are_found_in_attachment_text() {
+    let (dir, store) = open();
+    let case = store.create_case("Regional deck", Some("LAO")).unwrap();
+    // The fixture's third slide: Thai, Lao and Chinese.
+    let sha = attach(&store, case.id, &fixture("order_notes_scripts.pptx"));
+    for word in ["สวัสดี", "ภาษาไทย", "ສະບາຍດີ", "ພາສາ", "你好", "中文", "你好世界"]
+    {
+        let hits = search(&store, word);
+        assert_eq!(hits.len(), 1, "{word}: {hits:?}");
+        match &hits[0].place {
+            HitPlace::File { sha256, unit_label, unit, .. } => {
+                assert_eq!(
+                    (sha256.as_str(), unit_label.as_str(), *unit),
+                    (sha.as_str(), "slide", 3)
+                );
+            }
+            other => panic!("{word} found in {other:?}"),
+        }
+        assert!(hit_text(&hits[0]).contains(&word), "{word}: {:?}", hits[0].snippet);
+    }
+    let deck = dir.path().join("mekong.pptx");
+    write_deck(&deck, &["Intro", "រដ្ឋាភិបាលឌីជីថល", "အစိုးရဝန်ဆောင်မှု"]);
+    attach(&store, case.id, &deck);
+    let khmer = search(&store, "ឌីជីថល");
+    assert_eq!(khmer.len(), 1);
+    assert!(matches!(&khmer[0].place, HitPlace::File { unit: 2, .. }));
+    let burmese = search(&store, "ဝန်ဆောင်မှု");
+    assert!(matches!(&burmese[0].place, HitPlace::File { unit: 3, .. }), "{burmese:?}");
+    // Latin and unspaced terms together.
+    assert_eq!(search(&store, "Beta 你好").len(), 1);
+}
+
+#[test]
+fn filters_by_country_mdg_and_status() {
+    let (_dir, store) = open();
+    let lao = store.create_case("Lao land registry", Some("LAO")).unwrap();
+    let btn = store.create_case("Bhutan land records", Some("BTN")).unwrap();
+    let npl = store.create_case("Nepal land portal", Some("NPL")).unwrap();
+    let link = |target: &str| LinkInput {
+        framework: Framework::Mdg,
+        target: target.into(),
+        indicator: None,
+        note: "ICT".into(),
+    };
+    store.link_goal(lao.id, &link("8.F")).unwrap();
+    store.link_goal(btn.id, &link("1.A")).unwrap();
+    for id in [lao.id, btn.id] {
+        for field in
+            [CaseField::Summary, CaseField::Problem, CaseField::Solution, CaseField::Results]
+        {
+            store.set_field(id, field, "land").unwrap();
+        }
+    }
+    store.set_status(btn.id, CaseStatus::Queued).unwrap();
+
+    let ids = |filter: CaseFilter| {
+        let mut ids: Vec<i64> =
+            store.search("land", &filter).unwrap().iter().map(|h| h.case_id).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    assert_eq!(ids(CaseFilter::default()), [lao.id, btn.id, npl.id]);
+    assert_eq!(ids(CaseFilter { country: Some("lao".into()), ..Default::default() }), [lao.id]);
+    assert_eq!(ids(CaseFilter { mdg: Some("8".into()), ..Default::default() }), [lao.id]);
+    assert_eq!(ids(CaseFilter { mdg: Some("1.a".into()), ..Default::default() }), [btn.id]);
+    assert_eq!(
+        ids(CaseFilter { status: Some(CaseStatus::Queued), ..Default::default() }),
+        [btn.id]
+    );
+    assert_eq!(
+        ids(CaseFilter {
+            status: Some(CaseStatus::Draft),
+            country: Some("NPL".into()),
+            ..Default::default()
+        }),
+        [npl.id]
+    );
+    let page = store.search("land", &CaseFilter { limit: Some(2), ..Default::default() }).unwrap();
+    assert_eq!(page.len(), 2);
+}
+
+#[test]
+fn whatever_the_user_types_is_searched_as_text() {
+    let (_dir, store) = open();
+    let case = store.create_case("Syntax", Some("KIR")).unwrap();
+    store
+        .set_field(
+            case.id,
+            CaseField::Summary,
+            r#"near(AND) OR "quoted" col:x a*b ^start e-government 😀 <b>bold</b>"#,
+        )
+        .unwrap();
+    for input in [
+        "\"",
+        "\"\"",
+        "*",
+        "NEAR(",
+        "NEAR(a b",
+        "AND OR",
+        "AND",
+        "OR",
+        "NOT",
+        "-",
+        "--x",
+        "col:",
+        "summary:land",
+        "^",
+        "(",
+        ")",
+        "((a",
+        "a)",
+        "😀",
+        "{text}:x",
+        "'",
+        "a\"b",
+        "\u{FDD0}",
+        "\u{0}",
+        "  ",
+        "",
+        "政\"务",
+        "ລ*",
+        "*政务*",
+        "NEAR(政务, 2)",
+    ] {
+        store.search(input, &CaseFilter::default()).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+    }
+    let found = |q: &str| search(&store, q).len();
+    assert_eq!(found("NEAR("), 1);
+    assert_eq!(found("AND OR"), 1);
+    assert_eq!(found("\"quoted\""), 1);
+    assert_eq!(found("col:x"), 1);
+    assert_eq!(found("a*b"), 1);
+    assert_eq!(found("^start"), 1);
+    assert_eq!(found("e-government"), 1);
+    // Snippets carry the text, never markup.
+    let hits = search(&store, "bold");
+    assert_eq!(hit_text(&hits[0]), ["bold"]);
+    assert!(hits[0].snippet.iter().any(|s| !s.hit && s.text.contains("<b>")));
+}
+
+#[test]
+fn only_the_newest_version_of_a_case_is_found() {
+    let (_dir, store) = open();
+    let case = store.create_case("Kiribati e-Health", Some("KIR")).unwrap();
+    for field in [CaseField::Summary, CaseField::Problem, CaseField::Solution, CaseField::Results] {
+        store.set_field(case.id, field, "telemedicine for outer islands").unwrap();
+    }
+    store
+        .link_goal(
+            case.id,
+            &LinkInput {
+                framework: Framework::Mdg,
+                target: "8.F".into(),
+                indicator: None,
+                note: "x".into(),
+            },
+        )
+        .unwrap();
+    store.set_status(case.id, CaseStatus::Queued).unwrap();
+    store.record_submission(case.id, "sub-9").unwrap();
+    assert_eq!(search(&store, "telemedicine")[0].case_id, case.id);
+
+    let next = store.new_version(case.id).unwrap();
+    let hits = search(&store, "telemedicine");
+    assert!(hits.iter().all(|h| h.case_id == next.id), "{hits:?}");
+    store.checkpoint(next.id, "as sent").unwrap();
+    store.set_field(next.id, CaseField::Summary, "satellite clinics").unwrap();
+    assert!(search(&store, "satellite").iter().all(|h| h.case_id == next.id));
+    assert_eq!(search(&store, "telemedicine").len(), 3, "problem, solution, results");
+
+    // Restoring a revision brings its words back into the index.
+    let sent =
+        store.revisions(next.id).unwrap().into_iter().find(|r| r.label == "as sent").unwrap();
+    store.restore_revision(next.id, sent.id).unwrap();
+    assert_eq!(search(&store, "telemedicine").len(), 4);
+    assert!(search(&store, "satellite").is_empty());
+}
+
+#[test]
+fn fields_written_before_search_existed_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("paks-desk.sqlite3")).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO cases (uid, title, country, summary, created_at, updated_at)
+             VALUES ('u1', 'Old case', 'THA', 'ระบบรัฐบาล old portal', 1, 1);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(search(&store, "portal").len(), 1);
+    assert_eq!(search(&store, "รัฐบาล").len(), 1);
+    assert_eq!(search(&store, "ระบ").len(), 1);
+    assert_eq!(search(&store, "บาล").len(), 1);
+    assert_eq!(search(&store, "ระ").len(), 1, "two characters go through the bigrams");
+}

@@ -6,11 +6,11 @@ import type { GoalLink } from "./GoalLink";
 /**
  * One version of a case study, with its goal links.
  */
-export type Case = { id: bigint, 
+export type Case = { id: number, 
 /**
  * Stable across versions; PAKS knows the case by it.
  */
-uid: string, version: bigint, 
+uid: string, version: number, 
 /**
  * The PAKS submission this version revises, if any.
  */

@@ -4,4 +4,4 @@ import type { CaseStatus } from "./CaseStatus";
 /**
  * A line of the case list.
  */
-export type CaseSummary = { id: bigint, uid: string, version: bigint, title: string, country: string, status: CaseStatus, updated_at: number, };
+export type CaseSummary = { id: number, uid: string, version: number, title: string, country: string, status: CaseStatus, updated_at: number, };

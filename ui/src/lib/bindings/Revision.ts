@@ -2,7 +2,7 @@
 import type { CaseField } from "./CaseField";
 import type { RevisionKind } from "./RevisionKind";
 
-export type Revision = { id: bigint, case_id: bigint, kind: RevisionKind, label: string, created_at: number, updated_at: number, 
+export type Revision = { id: number, case_id: number, kind: RevisionKind, label: string, created_at: number, updated_at: number, 
 /**
  * Characters of text in this state.
  */

@@ -4,7 +4,7 @@ import type { CaseField } from "./CaseField";
 /**
  * What the store acknowledges after a field is saved.
  */
-export type SavedField = { case_id: bigint, field: CaseField, words: number, chars: number, 
+export type SavedField = { case_id: number, field: CaseField, words: number, chars: number, 
 /**
  * Set when the text is longer than the advisory limit (it is saved all the same).
  */

@@ -49,10 +49,10 @@ fi
 echo "==> npm ci (ui)"
 (cd "$root/ui" && npm ci --no-audit --no-fund)
 if [ "$mode" = test ]; then
-  for dir in "$root"/tests/*/; do
-    if [ -f "$dir/package-lock.json" ]; then
-      echo "==> npm ci (${dir#"$root"/})"
-      (cd "$dir" && npm ci --no-audit --no-fund)
-    fi
+  # Node harnesses of the tests (tus-js-client, @tus/server, OpenAPI validator).
+  (cd "$root" && git ls-files '*package-lock.json' | grep -v '^ui/') | while read -r lock; do
+    dir="$(dirname "$lock")"
+    echo "==> npm ci ($dir)"
+    (cd "$root/$dir" && npm ci --no-audit --no-fund)
   done
 fi

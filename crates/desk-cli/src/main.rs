@@ -1,10 +1,13 @@
 //! `paks-desk-cli`: the same store as the desktop app, from a terminal, for scripting, bulk work
 //! and support staff.
 
+mod attach_cmd;
 mod case_cmd;
 mod catalog_cmd;
 mod output;
 mod profile_cmd;
+mod search_cmd;
+mod sync_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,10 +36,39 @@ enum Command {
     /// The MDG and SDG frameworks and the ESCAP country list.
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCommand),
+    /// Attaches a file to a draft case and reads its text for search.
+    Attach(attach_cmd::AttachArgs),
+    /// The files attached to a case.
+    Attachments(attach_cmd::ListArgs),
+    /// Removes a file from a draft case.
+    Detach(attach_cmd::DetachArgs),
+    /// Reads the text of a file as attaching would, without storing anything.
+    Extract(attach_cmd::ExtractArgs),
+    /// Searches case fields and attached files.
+    Search(search_cmd::SearchArgs),
+    /// Re-hashes every stored file; exits 1 when one is missing or damaged.
+    CheckFiles(attach_cmd::CheckArgs),
+    /// Checks that URL is a real PAKS and accepts the token, then keeps both.
+    Connect(sync_cmd::ConnectArgs),
+    /// Puts a case version (and its files) in the outbox to send to PAKS.
+    Submit(sync_cmd::SubmitArgs),
+    /// What waits to be sent, and why.
+    Outbox {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sends the outbox to PAKS.
+    Sync(sync_cmd::SyncArgs),
+    /// A case's state as PAKS gives it.
+    Status(sync_cmd::StatusArgs),
 }
 
 /// Exit codes: 0 done, 1 the answer is "no" (e.g. `case check` on an incomplete case), 2 error.
 fn main() -> ExitCode {
+    // This binary is also its own isolated text-extraction worker.
+    if let Some(code) = desk_extract::run_worker_if_requested() {
+        return code;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -51,6 +83,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Catalog(command) = cli.command {
         return catalog_cmd::run(command);
     }
+    if let Command::Extract(args) = cli.command {
+        return attach_cmd::extract(args);
+    }
     let dir = match cli.data.or_else(desk_core::store::default_data_dir) {
         Some(dir) => dir,
         None => anyhow::bail!("no data folder: pass --data DIR"),
@@ -59,6 +94,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Profile(command) => profile_cmd::run(&store, command),
         Command::Case(command) => case_cmd::run(&store, command),
-        Command::Catalog(_) => Ok(ExitCode::SUCCESS),
+        Command::Attach(args) => attach_cmd::attach(&store, args),
+        Command::Attachments(args) => attach_cmd::list(&store, args),
+        Command::Detach(args) => attach_cmd::detach(&store, args),
+        Command::Search(args) => search_cmd::run(&store, args),
+        Command::CheckFiles(args) => attach_cmd::check(&store, args),
+        Command::Connect(args) => sync_cmd::connect(&store, &dir, args),
+        Command::Submit(args) => sync_cmd::submit(&store, &dir, args),
+        Command::Outbox { json } => sync_cmd::outbox(&dir, json),
+        Command::Sync(args) => sync_cmd::sync(store, &dir, args),
+        Command::Status(args) => sync_cmd::status(&store, &dir, args),
+        Command::Catalog(_) | Command::Extract(_) => Ok(ExitCode::SUCCESS),
     }
 }

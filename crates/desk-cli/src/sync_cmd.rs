@@ -1,0 +1,209 @@
+//! Sending to PAKS from the terminal: connect, submit, outbox, sync, status.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use desk_core::Store;
+use desk_sync::{Engine, Idle, Outbox, SyncEvent, SyncSettings, file_to_send, now_ms, submit_case};
+
+use crate::output;
+
+#[derive(Args)]
+pub struct ConnectArgs {
+    /// The PAKS address, e.g. https://paks.example.org
+    pub url: String,
+    /// The focal point's API token from the PAKS team.
+    #[arg(long, env = "PAKS_TOKEN")]
+    pub token: String,
+    /// An HTTP(S) proxy to go through (otherwise the environment's HTTPS_PROXY etc. apply).
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// Upload bandwidth cap in kbit/s (0: none).
+    #[arg(long)]
+    pub bandwidth_kbps: Option<u32>,
+    /// Send automatically when PAKS is reachable (default: on).
+    #[arg(long)]
+    pub auto_send: Option<bool>,
+}
+
+#[derive(Args)]
+pub struct SubmitArgs {
+    /// The case id.
+    pub case: i64,
+    /// A file to send with the case (repeat for more).
+    #[arg(long = "file")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// Send what can be sent, then exit (0 when the outbox is empty or only waits for the
+    /// network, the person or PAKS reviewers).
+    #[arg(long)]
+    pub until_idle: bool,
+}
+
+#[derive(Args)]
+pub struct StatusArgs {
+    pub case: i64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+pub fn connect(store: &Store, dir: &Path, args: ConnectArgs) -> anyhow::Result<ExitCode> {
+    let connected = runtime()?.block_on(desk_sync::connect(
+        store,
+        dir,
+        &args.url,
+        &args.token,
+        args.proxy.clone(),
+    ))?;
+    let mut settings = SyncSettings::load(store)?;
+    if let Some(k) = args.bandwidth_kbps {
+        settings.bandwidth_kbps = Some(k).filter(|k| *k > 0);
+    }
+    if let Some(a) = args.auto_send {
+        settings.auto_send = a;
+    }
+    settings.save(store)?;
+    println!(
+        "Connected to {} at {} (server key {}).",
+        connected.server_name, connected.paks_url, connected.key_id
+    );
+    if connected.key_changed {
+        println!(
+            "Note: this server's key changed since the last connection; the new key is now trusted."
+        );
+    }
+    println!("{}", connected.token_location.describe());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn submit(store: &Store, dir: &Path, args: SubmitArgs) -> anyhow::Result<ExitCode> {
+    let outbox = Outbox::open(dir)?;
+    let files = args.files.iter().map(|f| file_to_send(f)).collect::<Result<Vec<_>, _>>()?;
+    let job = submit_case(store, &outbox, args.case, &files, now_ms())?;
+    let uploads = outbox.uploads_of(job.id)?;
+    let bytes: u64 = uploads.iter().map(|u| u.size).sum();
+    println!(
+        "Case {} version {} is in the outbox (job {}, {} file(s), {} bytes). Run `sync` or leave the app open to send it.",
+        args.case,
+        job.case_version,
+        job.id,
+        uploads.len(),
+        bytes
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn outbox(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let outbox = Outbox::open(dir)?;
+    let entries = outbox.entries()?;
+    if json {
+        output::json(&entries)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if entries.is_empty() {
+        println!("The outbox is empty.");
+    }
+    for e in entries {
+        let s = &e.submission;
+        println!(
+            "job {} case {} v{}: {} ({}), {}/{} bytes{}",
+            s.id,
+            s.case_id,
+            s.case_version,
+            s.state.as_str(),
+            s.phase.as_str(),
+            e.bytes_confirmed,
+            e.bytes_total,
+            s.review_state.as_deref().map(|r| format!(", review: {r}")).unwrap_or_default()
+        );
+        if let Some(err) = &s.last_error {
+            println!("  {err}");
+        }
+        for u in &e.uploads {
+            println!("  {} {}/{} {}", u.name, u.bytes_confirmed, u.size, u.state.as_str());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(store);
+    let events = Arc::new(|e: &SyncEvent| match e {
+        SyncEvent::Progress(p) => println!(
+            "{}: {}/{} bytes ({:.0} kB/s{})",
+            p.file,
+            p.file_bytes_confirmed,
+            p.file_bytes_total,
+            p.bytes_per_second / 1000.0,
+            p.file_seconds_left.map(|s| format!(", {s:.0} s left")).unwrap_or_default()
+        ),
+        SyncEvent::Job { case_id, state, message, .. } => match message {
+            Some(m) => println!("case {case_id}: {state}: {m}"),
+            None => println!("case {case_id}: {state}"),
+        },
+        SyncEvent::Connectivity { online: false, message } => {
+            println!("PAKS is not reachable: {}", message.as_deref().unwrap_or("no answer"))
+        }
+        _ => {}
+    });
+    let mut engine = Engine::open(dir, store, events)?;
+    let rt = runtime()?;
+    let idle = if args.until_idle {
+        rt.block_on(engine.run_until_idle())?
+    } else {
+        // Without --until-idle: the long-lived worker, until Ctrl-C.
+        rt.block_on(async {
+            let worker = desk_sync::SyncWorker::start(engine);
+            let _ = tokio::signal::ctrl_c().await;
+            worker.stop().await;
+        });
+        return Ok(ExitCode::SUCCESS);
+    };
+    let text = match idle {
+        Idle::Empty => "Nothing left to send.",
+        Idle::WaitingNetwork => "PAKS is not reachable; what is left is sent when it is.",
+        Idle::WaitingPerson => "Some cases need you: see `outbox`.",
+        Idle::WaitingReview => "Everything is sent; PAKS reviewers have the rest.",
+        Idle::WaitingRetry => "Some sends are retried later.",
+        Idle::Paused => "Automatic sending is off.",
+    };
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let case = store.case(args.case)?;
+    let job = Outbox::open(dir)?.submission_for_case(args.case)?;
+    if args.json {
+        output::json(&serde_json::json!({
+            "case_id": case.id,
+            "uid": case.uid,
+            "version": case.version,
+            "status": case.status,
+            "submission_id": case.submission_id,
+            "review_comment": case.review_comment,
+            "outbox": job,
+        }))?;
+    } else {
+        println!("Case {} version {}: {}", case.id, case.version, case.status.label());
+        if let Some(id) = &case.submission_id {
+            println!("PAKS submission {id}");
+        }
+        if !case.review_comment.is_empty() {
+            println!("Reviewer: {}", case.review_comment);
+        }
+        if let Some(err) = job.and_then(|j| j.last_error) {
+            println!("{err}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,278 @@
+//! The PAKS API over HTTP: reachability (identity with a fresh challenge), submission with an
+//! Idempotency-Key, review status. Every answer that is not what PAKS would say is classified
+//! here, once: offline, not PAKS (a captive portal or proxy page), server trouble, rate
+//! limiting, refusal.
+
+use std::time::{Duration, SystemTime};
+
+use paks_protocol::{
+    PROBLEM_CONTENT_TYPE, Problem, ProblemType, Receipt, ServerIdentity, SubmissionRequest,
+    SubmissionStatus, case_sha256, verify_identity, verify_receipt,
+};
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Response, StatusCode};
+use uuid::Uuid;
+
+use crate::backoff::parse_retry_after;
+use crate::error::{Result, SyncError};
+
+/// How the HTTP client is built.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// An explicit HTTP(S) proxy URL; without it the environment's proxy variables apply.
+    pub proxy: Option<String>,
+    /// Upload bandwidth cap in kbit/s (so an upload does not choke a shared office link).
+    pub bandwidth_kbps: Option<u32>,
+    pub connect_timeout: Duration,
+    /// How long a request may go without progress before it is given up and resumed.
+    pub stall_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            proxy: None,
+            bandwidth_kbps: None,
+            connect_timeout: Duration::from_secs(20),
+            stall_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One PAKS server, as the app knows it: address, token and (once connected) pinned key.
+#[derive(Clone)]
+pub struct PaksClient {
+    pub(crate) http: reqwest::Client,
+    base: reqwest::Url,
+    token: String,
+    pub(crate) options: ClientOptions,
+}
+
+impl std::fmt::Debug for PaksClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaksClient").field("base", &self.base.as_str()).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn short(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 160 {
+        format!("{}…", one_line.chars().take(160).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// reqwest is built without a bundled TLS crypto provider; ring is ours. Call before building
+/// any other reqwest client in the process. Installing twice (another part did it first) is fine.
+pub fn ensure_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl PaksClient {
+    pub fn new(base_url: &str, token: &str, options: ClientOptions) -> Result<Self> {
+        ensure_crypto_provider();
+        let mut base = reqwest::Url::parse(base_url.trim()).map_err(|e| {
+            SyncError::Invalid(format!(
+                "'{base_url}' is not a web address ({e}), e.g. https://paks.example.org"
+            ))
+        })?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(SyncError::Invalid(format!("'{base_url}' must start with https://")));
+        }
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .read_timeout(options.stall_timeout)
+            .user_agent(concat!("paks-desk/", env!("CARGO_PKG_VERSION")));
+        if let Some(proxy) = options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
+            let proxy = reqwest::Proxy::all(proxy.trim()).map_err(|e| {
+                SyncError::Invalid(format!("The proxy '{proxy}' is not a valid address: {e}"))
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| SyncError::Invalid(format!("The HTTP client could not start: {e}")))?;
+        Ok(Self { http, base, token: token.trim().to_owned(), options })
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// An absolute URL for `path` (relative to the PAKS address) or an absolute URL as is.
+    pub(crate) fn url(&self, path: &str) -> Result<reqwest::Url> {
+        self.base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| SyncError::Garbled(format!("bad URL {path:?}: {e}")))
+    }
+
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Asks the identity endpoint with a fresh challenge. With `pinned_key`, the answer must be
+    /// signed by that key; without (first connection), by the key it presents, which the caller
+    /// then pins. A 200 that is not a signed PAKS identity (captive portal, proxy login page)
+    /// is `NotPaks`, never success.
+    pub async fn identity(&self, pinned_key: Option<&str>) -> Result<ServerIdentity> {
+        let challenge = Uuid::new_v4().to_string();
+        let mut url = self.url("api/v1/identity")?;
+        url.query_pairs_mut().append_pair("challenge", &challenge);
+        let res = self.http.get(url).send().await?;
+        if !res.status().is_success() {
+            return Err(classify(res).await);
+        }
+        let is_json = res
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let body = res.bytes().await?;
+        if !is_json {
+            return Err(SyncError::NotPaks(format!(
+                "the identity address answered with a page, not PAKS: {}",
+                short(&String::from_utf8_lossy(&body[..body.len().min(200)]))
+            )));
+        }
+        let identity: ServerIdentity = serde_json::from_slice(&body)
+            .map_err(|e| SyncError::NotPaks(format!("the identity answer is not PAKS's: {e}")))?;
+        let key = pinned_key.unwrap_or(&identity.public_key).to_owned();
+        verify_identity(&key, &challenge, &identity)
+            .map_err(|e| SyncError::NotPaks(e.to_string()))?;
+        Ok(identity)
+    }
+
+    /// Checks that PAKS accepts the token: asks for a submission that cannot exist; "not found"
+    /// means the token was accepted.
+    pub async fn check_token(&self) -> Result<()> {
+        let url = self.url(&format!("api/v1/submissions/{}", Uuid::nil()))?;
+        let res = self.http.get(url).bearer_auth(&self.token).send().await?;
+        match res.status() {
+            StatusCode::NOT_FOUND | StatusCode::OK => Ok(()),
+            _ => Err(classify(res).await),
+        }
+    }
+
+    /// `POST /api/v1/submissions` with the stored Idempotency-Key; returns the receipt once its
+    /// signature verifies with `pinned_key` and it covers exactly what was sent.
+    pub async fn submit(
+        &self,
+        idempotency_key: &str,
+        request: &SubmissionRequest,
+        pinned_key: &str,
+    ) -> Result<Receipt> {
+        let body = serde_json::to_vec(request)
+            .map_err(|e| SyncError::Invalid(format!("the case could not be encoded: {e}")))?;
+        let res = self
+            .http
+            .post(self.url("api/v1/submissions")?)
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", format!("\"{idempotency_key}\""))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            return Err(classify(res).await);
+        }
+        let bytes = res.bytes().await?;
+        let receipt: Receipt = serde_json::from_slice(&bytes).map_err(|e| {
+            SyncError::Garbled(format!(
+                "not a receipt ({e}): {}",
+                short(&String::from_utf8_lossy(&bytes[..bytes.len().min(200)]))
+            ))
+        })?;
+        check_receipt(&receipt, request, pinned_key)?;
+        Ok(receipt)
+    }
+
+    /// `GET /api/v1/submissions/{id}`.
+    pub async fn status(&self, submission_id: &str) -> Result<SubmissionStatus> {
+        let url = self.url(&format!("api/v1/submissions/{submission_id}"))?;
+        let res = self.http.get(url).bearer_auth(&self.token).send().await?;
+        if !res.status().is_success() {
+            return Err(classify(res).await);
+        }
+        let bytes = res.bytes().await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| SyncError::Garbled(format!("not a submission status: {e}")))
+    }
+}
+
+/// The receipt must verify with the pinned key and name this case version, document and files.
+pub fn check_receipt(
+    receipt: &Receipt,
+    request: &SubmissionRequest,
+    pinned_key: &str,
+) -> Result<()> {
+    verify_receipt(pinned_key, receipt).map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+    let case = &request.case;
+    let sha = case_sha256(case).map_err(|e| SyncError::Invalid(e.to_string()))?;
+    if receipt.case_uid != case.case_uid
+        || receipt.version != case.version
+        || receipt.case_sha256 != sha
+    {
+        return Err(SyncError::BadReceipt("it is for another case or another text".into()));
+    }
+    let sent: Vec<(Uuid, &str, u64)> =
+        request.attachments.iter().map(|a| (a.upload_id, a.sha256.as_str(), a.size)).collect();
+    let got: Vec<(Uuid, &str, u64)> =
+        receipt.files.iter().map(|f| (f.upload_id, f.sha256.as_str(), f.size)).collect();
+    if sent != got {
+        return Err(SyncError::BadReceipt("its files are not the files sent".into()));
+    }
+    Ok(())
+}
+
+/// Turns an unsuccessful answer into the error that says what to do about it.
+pub(crate) async fn classify(res: Response) -> SyncError {
+    let status = res.status();
+    let retry_after = res
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let is_problem = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE));
+    let body = res.bytes().await.unwrap_or_default();
+    let problem: Option<Problem> =
+        if is_problem { serde_json::from_slice(&body).ok() } else { None };
+    let detail = problem
+        .as_ref()
+        .map(|p| p.detail.clone())
+        .unwrap_or_else(|| short(&String::from_utf8_lossy(&body[..body.len().min(200)])));
+    let kind = problem.as_ref().and_then(Problem::kind);
+    let retry_after = retry_after
+        .or_else(|| problem.as_ref().and_then(|p| p.retry_after).map(Duration::from_secs));
+    match (status.as_u16(), kind) {
+        (429, _) | (503, _) if retry_after.is_some() => {
+            SyncError::RateLimited { retry_after: retry_after.unwrap_or(Duration::from_secs(1)) }
+        }
+        (_, Some(ProblemType::IdempotencyInProgress | ProblemType::UploadLocked)) => {
+            SyncError::RateLimited { retry_after: retry_after.unwrap_or(Duration::from_secs(1)) }
+        }
+        (429, _) => SyncError::RateLimited { retry_after: Duration::from_secs(5) },
+        (401, _) => SyncError::Unauthorized(detail),
+        (_, Some(ProblemType::UploadExpired)) => SyncError::UploadExpired(detail),
+        (s, _) if s >= 500 => SyncError::Server { status: s, detail },
+        // A 4xx that is not problem+json did not come from PAKS (a proxy's page, say).
+        (s, None) => SyncError::NotPaks(format!("HTTP {s}: {detail}")),
+        (_, Some(_)) => {
+            let mut text = detail;
+            if let Some(p) = &problem {
+                for e in &p.errors {
+                    text.push_str(&format!("; {} {}", e.pointer, e.message));
+                }
+            }
+            SyncError::Refused(text)
+        }
+    }
+}

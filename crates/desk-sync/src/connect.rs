@@ -1,0 +1,57 @@
+//! Connecting the app to a PAKS server: check that the address is a real PAKS (a signed answer
+//! to a fresh challenge), that it accepts the token, then pin its key and keep the token.
+
+use std::path::Path;
+
+use desk_core::Store;
+use serde::Serialize;
+
+use crate::client::{ClientOptions, PaksClient};
+use crate::error::Result;
+use crate::settings::SyncSettings;
+use crate::token::{TokenLocation, TokenStore};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Connected {
+    pub paks_url: String,
+    pub server_name: String,
+    pub key_id: String,
+    /// True when this address was known before with another key.
+    pub key_changed: bool,
+    pub token_location: TokenLocation,
+}
+
+/// Checks `url` and `token` against PAKS and stores them (the token outside SQLite).
+pub async fn connect(
+    store: &Store,
+    data_dir: &Path,
+    url: &str,
+    token: &str,
+    proxy: Option<String>,
+) -> Result<Connected> {
+    let mut settings = SyncSettings::load(store)?;
+    let options = ClientOptions {
+        proxy: proxy.clone().or_else(|| settings.proxy.clone()),
+        ..ClientOptions::default()
+    };
+    let client = PaksClient::new(url, token, options)?;
+    let identity = client.identity(None).await?;
+    client.check_token().await?;
+    let token_location = TokenStore::new(data_dir).save(token)?;
+    let key_changed = settings.paks_url.as_deref() == Some(client.base_url())
+        && settings.server_key.as_deref().is_some_and(|k| k != identity.public_key);
+    settings.paks_url = Some(client.base_url().to_owned());
+    settings.server_key = Some(identity.public_key.clone());
+    settings.server_name = Some(identity.name.clone());
+    if proxy.is_some() {
+        settings.proxy = proxy;
+    }
+    settings.save(store)?;
+    Ok(Connected {
+        paks_url: client.base_url().to_owned(),
+        server_name: identity.name,
+        key_id: identity.key_id,
+        key_changed,
+        token_location,
+    })
+}

@@ -1,0 +1,552 @@
+//! One step of sync at a time: plan (pure), then carry out that one action against PAKS and
+//! record the outcome in the outbox before the next. The worker loops over `step`; the CLI's
+//! `sync --until-idle` calls `run_until_idle`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use desk_core::{CaseStatus, Store};
+use paks_protocol::{AttachmentDescriptor, CaseDocument, SubmissionRequest, SubmissionState};
+use uuid::Uuid;
+
+use crate::backoff::Backoff;
+use crate::client::{ClientOptions, PaksClient};
+use crate::error::{Result, SyncError};
+use crate::outbox::{Failure, JobState, Outbox, Phase, SubmissionJob, UploadJob};
+use crate::plan::{Action, Connectivity, Idle, PlanInput, next_action};
+use crate::progress::{EventSink, Progress, SyncEvent, Throttled};
+use crate::settings::SyncSettings;
+use crate::token::TokenStore;
+use crate::tus::{ChunkSizer, UploadSource, UploadStep, hash_file};
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+/// Tunables; the defaults are for real links, tests shorten them.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub jobs: Backoff,
+    pub network: Backoff,
+    pub review: Backoff,
+    pub stall_timeout: Duration,
+    pub chunks: ChunkSizer,
+    /// Send `Upload-Checksum: sha256` with every chunk.
+    pub checksum: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            jobs: Backoff::JOBS,
+            network: Backoff::NETWORK,
+            review: Backoff::REVIEW,
+            stall_timeout: Duration::from_secs(30),
+            chunks: ChunkSizer::default(),
+            checksum: true,
+        }
+    }
+}
+
+pub struct Engine {
+    store: Arc<Store>,
+    outbox: Arc<Outbox>,
+    tokens: TokenStore,
+    events: Arc<Throttled>,
+    options: EngineOptions,
+    net: Connectivity,
+    net_failures: u32,
+    rate: Option<f64>,
+}
+
+impl Engine {
+    pub fn new(
+        data_dir: &Path,
+        store: Arc<Store>,
+        outbox: Arc<Outbox>,
+        events: EventSink,
+        options: EngineOptions,
+    ) -> Self {
+        Self {
+            store,
+            outbox,
+            tokens: TokenStore::new(data_dir),
+            events: Arc::new(Throttled::new(events)),
+            options,
+            net: Connectivity::Unknown,
+            net_failures: 0,
+            rate: None,
+        }
+    }
+
+    /// Opens the outbox in `data_dir` beside the case store.
+    pub fn open(data_dir: &Path, store: Arc<Store>, events: EventSink) -> Result<Self> {
+        let outbox = Arc::new(Outbox::open(data_dir)?);
+        Ok(Self::new(data_dir, store, outbox, events, EngineOptions::default()))
+    }
+
+    pub fn with_options(mut self, options: EngineOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
+    }
+
+    pub fn connectivity(&self) -> Connectivity {
+        self.net
+    }
+
+    /// The network is said to be back: check now, and make what waited for it due.
+    pub fn network_back(&mut self) -> Result<()> {
+        self.net = Connectivity::Unknown;
+        self.outbox.network_back(now_ms())?;
+        Ok(())
+    }
+
+    fn client(&self, settings: &SyncSettings) -> Result<(PaksClient, String)> {
+        let (Some(url), Some(key)) = (&settings.paks_url, &settings.server_key) else {
+            return Err(SyncError::NotConnected);
+        };
+        let token = self.tokens.load()?.ok_or(SyncError::NotConnected)?;
+        let options = ClientOptions {
+            proxy: settings.proxy.clone(),
+            bandwidth_kbps: settings.bandwidth_kbps,
+            stall_timeout: self.options.stall_timeout,
+            ..ClientOptions::default()
+        };
+        Ok((PaksClient::new(url, &token, options)?, key.clone()))
+    }
+
+    /// Plans and carries out one action; returns it (a `Wait` means nothing was due).
+    pub async fn step(&mut self, demanded: bool) -> Result<Action> {
+        let settings = SyncSettings::load(&self.store)?;
+        let submissions = self.outbox.submissions()?;
+        let uploads = self.outbox.uploads()?;
+        let now = now_ms();
+        let action = next_action(&PlanInput {
+            submissions: &submissions,
+            uploads: &uploads,
+            now,
+            net: self.net,
+            auto_send: settings.auto_send,
+            demanded,
+        });
+        match action {
+            Action::CheckNetwork => self.check_network(&settings).await?,
+            Action::Upload(id) => self.run_upload(&settings, id).await?,
+            Action::Submit(id) => self.run_submit(&settings, id).await?,
+            Action::Poll(id) => self.run_poll(&settings, id).await?,
+            Action::Wait { idle, .. } => self.events.emit(SyncEvent::Idle { idle }),
+        }
+        Ok(action)
+    }
+
+    /// Sends what can be sent now, waiting out short retries; returns why it stopped: the
+    /// outbox is empty, or what is left waits for the network, the person or PAKS reviewers.
+    pub async fn run_until_idle(&mut self) -> Result<Idle> {
+        loop {
+            match self.step(true).await? {
+                Action::Wait { idle: Idle::WaitingRetry, until } => {
+                    let wait = until.map_or(0, |u| u - now_ms()).clamp(0, 15 * 60 * 1000);
+                    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+                }
+                Action::Wait { idle, .. } => return Ok(idle),
+                _ => {}
+            }
+        }
+    }
+
+    async fn check_network(&mut self, settings: &SyncSettings) -> Result<()> {
+        let outcome = match self.client(settings) {
+            Ok((client, key)) => client.identity(Some(&key)).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let now = now_ms();
+        match outcome {
+            Ok(()) => {
+                self.net = Connectivity::Online;
+                self.net_failures = 0;
+                self.outbox.network_back(now)?;
+                self.events.emit(SyncEvent::Connectivity { online: true, message: None });
+            }
+            Err(e) => {
+                self.net_failures += 1;
+                let delay = match e {
+                    SyncError::NotConnected => Duration::from_secs(300),
+                    _ => self.options.network.delay(self.net_failures),
+                };
+                self.net = Connectivity::Offline { retry_at: now + ms(delay) };
+                self.outbox.mark_waiting_network(now)?;
+                tracing::info!(error = %e, "PAKS is not reachable");
+                self.events
+                    .emit(SyncEvent::Connectivity { online: false, message: Some(e.to_string()) });
+            }
+        }
+        Ok(())
+    }
+
+    /// What to record for a failed job, and what it means for the network.
+    fn failure_plan(
+        &mut self,
+        e: &SyncError,
+        attempts: u32,
+        backoff: Backoff,
+        progressed: bool,
+    ) -> (JobState, i64, bool) {
+        let now = now_ms();
+        if e.is_offline() {
+            // The connection broke mid-request: check reachability before the next try. If
+            // PAKS is reachable, a job that made progress goes on at once, one that did not
+            // backs off (so a path that breaks every request does not spin).
+            self.net = Connectivity::Unknown;
+            if progressed {
+                (JobState::RetryScheduled, now, false)
+            } else {
+                (JobState::RetryScheduled, now + ms(backoff.delay(attempts + 1)), true)
+            }
+        } else if e.is_transient() {
+            let delay = e.retry_after().unwrap_or_else(|| backoff.delay(attempts + 1));
+            (JobState::RetryScheduled, now + ms(delay), true)
+        } else {
+            (JobState::NeedsAttention, now, true)
+        }
+    }
+
+    fn job_event(&self, job: &SubmissionJob, state: JobState, message: Option<String>) {
+        self.events.emit(SyncEvent::Job {
+            submission_job: job.id,
+            case_id: job.case_id,
+            state: state.as_str().to_owned(),
+            message,
+        });
+    }
+
+    async fn run_upload(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
+        let job = self.outbox.upload(id)?;
+        let sub = self.outbox.submission(job.submission_job)?;
+        let now = now_ms();
+        self.outbox.set_upload_state(id, JobState::Uploading, now)?;
+        self.outbox.set_submission_state(sub.id, JobState::Uploading, Phase::Upload, now)?;
+        let before = job.bytes_confirmed;
+        let result = self.upload(settings, &job, &sub).await;
+        let now = now_ms();
+        match result {
+            Ok(()) => {
+                self.outbox.finish_upload(id, now)?;
+                let all_done =
+                    self.outbox.uploads_of(sub.id)?.iter().all(|u| u.state == JobState::Done);
+                if all_done {
+                    self.outbox.set_submission_state(
+                        sub.id,
+                        JobState::Queued,
+                        Phase::Submit,
+                        now,
+                    )?;
+                }
+                self.job_event(&sub, JobState::Uploading, None);
+            }
+            Err(e) => {
+                let progressed = self.outbox.upload(id)?.bytes_confirmed > before;
+                let (state, next, count) =
+                    self.failure_plan(&e, job.attempts, self.options.jobs, progressed);
+                let message = e.to_string();
+                let failure = Failure {
+                    state,
+                    message: &message,
+                    code: e.code(),
+                    next_attempt_at: next,
+                    count_attempt: count,
+                };
+                self.outbox.fail_upload(id, &failure, now)?;
+                if state == JobState::NeedsAttention {
+                    self.outbox.fail_submission(sub.id, &failure, now)?;
+                } else {
+                    self.outbox.set_submission_state(
+                        sub.id,
+                        JobState::Queued,
+                        Phase::Upload,
+                        now,
+                    )?;
+                }
+                tracing::info!(file = %job.name, error = %e, state = state.as_str(), "upload stopped");
+                self.job_event(&sub, state, Some(message));
+            }
+        }
+        Ok(())
+    }
+
+    async fn upload(
+        &mut self,
+        settings: &SyncSettings,
+        job: &UploadJob,
+        sub: &SubmissionJob,
+    ) -> Result<()> {
+        let path = PathBuf::from(&job.path);
+        let check = path.clone();
+        let hashed = tokio::task::spawn_blocking(move || hash_file(&check))
+            .await
+            .map_err(|e| SyncError::Outbox(e.to_string()))?;
+        match hashed {
+            Ok((sha, size)) if sha == job.sha256 && size == job.size => {}
+            Ok(_) => return Err(SyncError::FileChanged { name: job.name.clone() }),
+            Err(e) => {
+                return Err(SyncError::FileMissing {
+                    name: job.name.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        let (client, _) = self.client(settings)?;
+        let source = UploadSource {
+            path,
+            name: job.name.clone(),
+            media_type: job.media_type.clone(),
+            size: job.size,
+        };
+        let siblings = self.outbox.uploads_of(sub.id)?;
+        let case_total: u64 = siblings.iter().map(|u| u.size).sum();
+        let others: u64 = siblings
+            .iter()
+            .filter(|u| u.id != job.id)
+            .map(|u| if u.state == JobState::Done { u.size } else { u.bytes_confirmed.min(u.size) })
+            .sum();
+        let mut sizer = self.options.chunks.clone().with_rate(self.rate);
+        let outbox = self.outbox.clone();
+        let events = self.events.clone();
+        let (job_id, sub_id, case_id, name, size) =
+            (job.id, sub.id, sub.case_id, job.name.clone(), job.size);
+        let mut on = move |step: UploadStep<'_>| -> Result<()> {
+            let now = now_ms();
+            match step {
+                UploadStep::Created { url } => {
+                    outbox.record_upload_offset(job_id, url, 0, None, now)
+                }
+                UploadStep::Confirmed { url, offset, chunk_size, bytes_per_second } => {
+                    outbox.record_upload_offset(job_id, url, offset, Some(chunk_size), now)?;
+                    let left = |bytes: u64| {
+                        (bytes_per_second > 0.0).then(|| bytes as f64 / bytes_per_second)
+                    };
+                    events.emit(SyncEvent::Progress(Progress {
+                        submission_job: sub_id,
+                        case_id,
+                        upload_job: job_id,
+                        file: name.clone(),
+                        file_bytes_confirmed: offset,
+                        file_bytes_total: size,
+                        case_bytes_confirmed: others + offset,
+                        case_bytes_total: case_total,
+                        bytes_per_second,
+                        file_seconds_left: left(size - offset.min(size)),
+                        case_seconds_left: left(case_total.saturating_sub(others + offset)),
+                    }));
+                    Ok(())
+                }
+            }
+        };
+        let result = client
+            .tus_upload(&source, job.upload_url.clone(), &mut sizer, self.options.checksum, &mut on)
+            .await;
+        self.rate = sizer.rate().or(self.rate);
+        if result.is_ok() {
+            self.net = Connectivity::Online;
+            if let Some(rate) = self.rate {
+                // For the case store's "this file will take N minutes to send" warning.
+                if let Err(e) = self.store.record_upload_speed(rate as u64) {
+                    tracing::warn!(error = %e, "could not record the upload speed");
+                }
+            }
+        }
+        result.map(|_| ())
+    }
+
+    fn request_of(&self, sub: &SubmissionJob) -> Result<SubmissionRequest> {
+        let case: CaseDocument = serde_json::from_str(&sub.document)
+            .map_err(|e| SyncError::Outbox(format!("the frozen case document is damaged: {e}")))?;
+        let mut attachments = Vec::new();
+        for u in self.outbox.uploads_of(sub.id)? {
+            let url = u.upload_url.as_deref().unwrap_or_default();
+            let upload_id = url
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .ok_or_else(|| {
+                    SyncError::Garbled(format!("the upload URL {url:?} names no upload id"))
+                })?;
+            attachments.push(AttachmentDescriptor {
+                upload_id,
+                sha256: u.sha256,
+                size: u.size,
+                name: u.name,
+                media_type: u.media_type,
+            });
+        }
+        Ok(SubmissionRequest { case, attachments })
+    }
+
+    async fn run_submit(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
+        let sub = self.outbox.submission(id)?;
+        let now = now_ms();
+        self.outbox.set_submission_state(id, JobState::Uploading, Phase::Submit, now)?;
+        let result = async {
+            let request = self.request_of(&sub)?;
+            let (client, key) = self.client(settings)?;
+            let receipt = client.submit(&sub.idempotency_key, &request, &key).await?;
+            let json =
+                serde_json::to_string(&receipt).map_err(|e| SyncError::Outbox(e.to_string()))?;
+            Ok::<_, SyncError>((receipt, json))
+        }
+        .await;
+        let now = now_ms();
+        match result {
+            Ok((receipt, json)) => {
+                self.net = Connectivity::Online;
+                let sid = receipt.submission_id.to_string();
+                let next = now + ms(self.options.review.delay(1));
+                self.outbox.record_receipt(id, &sid, &json, next, now)?;
+                apply_review(&self.store, sub.case_id, &sid, SubmissionState::Received, None)?;
+                tracing::info!(case = sub.case_id, submission = %sid, "submitted; receipt verified");
+                self.job_event(&sub, JobState::Done, None);
+            }
+            Err(SyncError::UploadExpired(detail)) => {
+                for u in self.outbox.uploads_of(id)? {
+                    self.outbox.reset_upload(u.id, now)?;
+                    self.outbox.set_upload_state(u.id, JobState::Queued, now)?;
+                }
+                self.outbox.set_submission_state(id, JobState::Queued, Phase::Upload, now)?;
+                tracing::info!(
+                    case = sub.case_id,
+                    detail,
+                    "an upload expired before submission; sending the files again"
+                );
+            }
+            Err(e) => {
+                let (state, next, count) =
+                    self.failure_plan(&e, sub.attempts, self.options.jobs, false);
+                let message = e.to_string();
+                let failure = Failure {
+                    state,
+                    message: &message,
+                    code: e.code(),
+                    next_attempt_at: next,
+                    count_attempt: count,
+                };
+                self.outbox.fail_submission(id, &failure, now)?;
+                tracing::info!(case = sub.case_id, error = %e, state = state.as_str(), "submission not done");
+                self.job_event(&sub, state, Some(message));
+            }
+        }
+        Ok(())
+    }
+
+    async fn run_poll(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
+        let sub = self.outbox.submission(id)?;
+        let sid = sub.submission_id.clone().unwrap_or_default();
+        let result = async {
+            let (client, _) = self.client(settings)?;
+            client.status(&sid).await
+        }
+        .await;
+        let now = now_ms();
+        match result {
+            Ok(status) => {
+                self.net = Connectivity::Online;
+                let state = status.state;
+                let finished =
+                    matches!(state, SubmissionState::Published | SubmissionState::ChangesRequested);
+                let changed = sub.review_state.as_deref() != Some(state.as_str());
+                let attempts = if changed { 1 } else { sub.attempts + 1 };
+                let next = now + ms(self.options.review.delay(attempts));
+                self.outbox.record_review(
+                    id,
+                    state.as_str(),
+                    status.reviewer_comment.as_deref(),
+                    finished,
+                    next,
+                    now,
+                )?;
+                apply_review(
+                    &self.store,
+                    sub.case_id,
+                    &sid,
+                    state,
+                    status.reviewer_comment.as_deref(),
+                )?;
+                if changed {
+                    self.job_event(
+                        &sub,
+                        if finished { JobState::Done } else { JobState::RetryScheduled },
+                        None,
+                    );
+                }
+            }
+            Err(e) => {
+                let (state, next, count) =
+                    self.failure_plan(&e, sub.attempts, self.options.review, false);
+                let state = if state == JobState::WaitingNetwork {
+                    JobState::RetryScheduled
+                } else {
+                    state
+                };
+                let message = e.to_string();
+                let failure = Failure {
+                    state,
+                    message: &message,
+                    code: e.code(),
+                    next_attempt_at: next.max(now + 1000),
+                    count_attempt: count,
+                };
+                self.outbox.fail_submission(id, &failure, now)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Brings the local case to the state PAKS gives it (idempotent; tolerant of a crash between
+/// the outbox and the case store).
+fn apply_review(
+    store: &Store,
+    case_id: i64,
+    submission_id: &str,
+    state: SubmissionState,
+    comment: Option<&str>,
+) -> Result<()> {
+    let mut case = store.case(case_id)?;
+    if case.status == CaseStatus::Draft {
+        case = store.set_status(case_id, CaseStatus::Queued)?;
+    }
+    if case.status == CaseStatus::Queued {
+        case = store.record_submission(case_id, submission_id)?;
+    }
+    let next = match state {
+        SubmissionState::Received => return Ok(()),
+        SubmissionState::UnderReview => CaseStatus::UnderReview,
+        SubmissionState::Published => CaseStatus::Published,
+        SubmissionState::ChangesRequested => CaseStatus::ChangesRequested,
+    };
+    if case.status != next && !case.status.can_become(next) {
+        tracing::warn!(
+            case = case_id,
+            from = case.status.as_str(),
+            to = next.as_str(),
+            "review state not applied"
+        );
+        return Ok(());
+    }
+    if case.status != next || case.review_comment != comment.unwrap_or_default() {
+        store.record_review(case_id, next, comment.unwrap_or_default())?;
+    }
+    Ok(())
+}

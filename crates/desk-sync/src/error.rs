@@ -1,0 +1,170 @@
+//! The one error type of `desk-sync`. Every message is written for the focal point: what
+//! happened and what to do. `is_transient()` decides between "retry later by itself" and
+//! "needs the person".
+
+use std::time::Duration;
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("PAKS cannot be reached ({0}). Sending resumes by itself when the connection is back.")]
+    Offline(String),
+
+    #[error(
+        "The network answers, but not as PAKS ({0}). You may need to sign in to the Wi-Fi or proxy first; sending resumes by itself."
+    )]
+    NotPaks(String),
+
+    #[error("PAKS had a problem ({status}: {detail}). It will be tried again automatically.")]
+    Server { status: u16, detail: String },
+
+    #[error("PAKS asks us to slow down. It will be tried again in {} seconds.", .retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
+
+    #[error("PAKS sent an answer that could not be understood ({0}). It will be tried again.")]
+    Garbled(String),
+
+    #[error(
+        "PAKS refused the access token (unknown, expired or revoked): {0}. Ask the PAKS team for a new token, then connect again."
+    )]
+    Unauthorized(String),
+
+    #[error("An upload expired on PAKS before the case was sent ({0}); it is sent again.")]
+    UploadExpired(String),
+
+    #[error("PAKS refused this case: {0}. Correct it in a new version, then submit again.")]
+    Refused(String),
+
+    #[error(
+        "The file \"{name}\" changed on disk after the case was submitted, so it is no longer what was sent. Put the original file back, or start a new version with the new file."
+    )]
+    FileChanged { name: String },
+
+    #[error(
+        "The file \"{name}\" can no longer be read ({reason}). Put it back, or start a new version without it."
+    )]
+    FileMissing { name: String, reason: String },
+
+    #[error(
+        "PAKS answered, but its receipt does not carry a valid signature ({0}), so the case is not counted as submitted. Check that you are connected to the real PAKS; retry when it is fixed."
+    )]
+    BadReceipt(String),
+
+    #[error(
+        "PAKS Desk is not connected to PAKS yet. Connect with the PAKS address and your token."
+    )]
+    NotConnected,
+
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("The outbox could not be read or saved: {0}")]
+    Outbox(String),
+
+    #[error(transparent)]
+    Core(#[from] desk_core::Error),
+
+    #[error("A local file could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl SyncError {
+    /// True when retrying later, without the person doing anything, may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Offline(_)
+            | SyncError::NotPaks(_)
+            | SyncError::Server { .. }
+            | SyncError::RateLimited { .. }
+            | SyncError::Garbled(_)
+            | SyncError::UploadExpired(_)
+            | SyncError::Outbox(_)
+            | SyncError::Io(_) => true,
+            SyncError::Core(e) => matches!(e, desk_core::Error::Busy),
+            SyncError::Unauthorized(_)
+            | SyncError::Refused(_)
+            | SyncError::FileChanged { .. }
+            | SyncError::FileMissing { .. }
+            | SyncError::BadReceipt(_)
+            | SyncError::NotConnected
+            | SyncError::Invalid(_) => false,
+        }
+    }
+
+    /// True when the error says the network path to PAKS is down (not PAKS itself).
+    pub fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Offline(_) | SyncError::NotPaks(_))
+    }
+
+    /// The delay the server asked for, if it asked.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SyncError::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// A stable machine-readable code, sent to the UI beside the message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline(_) => "offline",
+            SyncError::NotPaks(_) => "not_paks",
+            SyncError::Server { .. } => "server_error",
+            SyncError::RateLimited { .. } => "rate_limited",
+            SyncError::Garbled(_) => "garbled_answer",
+            SyncError::Unauthorized(_) => "unauthorized",
+            SyncError::Refused(_) => "refused",
+            SyncError::UploadExpired(_) => "upload_expired",
+            SyncError::FileChanged { .. } => "file_changed",
+            SyncError::FileMissing { .. } => "file_missing",
+            SyncError::BadReceipt(_) => "bad_receipt",
+            SyncError::NotConnected => "not_connected",
+            SyncError::Invalid(_) => "invalid",
+            SyncError::Outbox(_) => "outbox",
+            SyncError::Core(e) => e.code(),
+            SyncError::Io(_) => "io",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for SyncError {
+    fn from(e: rusqlite::Error) -> Self {
+        SyncError::Outbox(e.to_string())
+    }
+}
+
+impl From<reqwest::Error> for SyncError {
+    fn from(e: reqwest::Error) -> Self {
+        if e.is_decode() {
+            return SyncError::Garbled(e.to_string());
+        }
+        // Connect, timeout, reset, broken body: the path to PAKS is down or flaky.
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        SyncError::Offline(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_and_permanent_are_told_apart() {
+        assert!(SyncError::Offline("reset".into()).is_transient());
+        assert!(SyncError::Server { status: 503, detail: "x".into() }.is_transient());
+        assert!(SyncError::RateLimited { retry_after: Duration::from_secs(3) }.is_transient());
+        assert!(!SyncError::Unauthorized("revoked".into()).is_transient());
+        assert!(!SyncError::FileChanged { name: "a.pdf".into() }.is_transient());
+        assert!(!SyncError::Refused("bad".into()).is_transient());
+        assert_eq!(SyncError::NotConnected.code(), "not_connected");
+        let msg = SyncError::FileChanged { name: "deck.pptx".into() }.to_string();
+        assert!(msg.contains("deck.pptx") && msg.contains("new version"), "{msg}");
+    }
+}

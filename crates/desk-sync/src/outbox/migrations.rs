@@ -1,0 +1,67 @@
+//! Append-only migrations of `outbox.sqlite3`. Never edit one that has shipped; add another.
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use crate::error::Result;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL,
+        case_uid TEXT NOT NULL,
+        case_version INTEGER NOT NULL,
+        -- Chosen before the first try and never changed: every retry sends the same key.
+        idempotency_key TEXT NOT NULL UNIQUE,
+        -- The frozen SubmissionRequest case document (canonical JSON) as it will be sent.
+        document TEXT NOT NULL,
+        state TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_error_code TEXT,
+        next_attempt_at INTEGER NOT NULL,
+        submission_id TEXT,
+        receipt TEXT,
+        review_state TEXT,
+        review_comment TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (case_uid, case_version)
+    ) STRICT;
+    CREATE TABLE uploads (
+        id INTEGER PRIMARY KEY,
+        submission_job INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        upload_url TEXT,
+        bytes_confirmed INTEGER NOT NULL DEFAULT 0,
+        chunk_size INTEGER,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_error_code TEXT,
+        next_attempt_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (submission_job, position)
+    ) STRICT;
+    CREATE INDEX uploads_by_submission ON uploads (submission_job);",
+)];
+
+pub fn apply(conn: &mut Connection) -> Result<()> {
+    Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(rusqlite_migration::Migrations::from_slice(super::MIGRATIONS).validate().is_ok());
+    }
+}

@@ -1,0 +1,210 @@
+//! Freezing a case for PAKS: the exact document and files sent, recorded in the outbox when
+//! the person submits. Later edits go to a new version (the case store locks a sent case).
+
+use std::path::Path;
+
+use desk_core::{Case, CaseField, CaseStatus, Framework, Profile, Store};
+use paks_protocol::{
+    CASE_SCHEMA_VERSION, CaseDocument, FocalPointContact, MdgLink, SdgLink, canonical_case_json,
+    validate_file_name,
+};
+use uuid::Uuid;
+
+use crate::error::{Result, SyncError};
+use crate::outbox::{FileToSend, NewSubmission, Outbox, SubmissionJob};
+
+fn list(text: &str) -> Vec<String> {
+    text.split(['\n', ';']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// The case document PAKS receives for this case version.
+pub fn case_document(case: &Case, profile: &Profile) -> Result<CaseDocument> {
+    let uid = Uuid::parse_str(&case.uid)
+        .map_err(|e| SyncError::Invalid(format!("The case id {} is damaged: {e}", case.uid)))?;
+    let replaces = match case.follows_submission.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(Uuid::parse_str(s).map_err(|e| {
+            SyncError::Invalid(format!("The earlier submission id {s} is damaged: {e}"))
+        })?),
+        None => None,
+    };
+    let f = |field: CaseField| case.field(field).to_owned();
+    let language = match case.field(CaseField::Language).trim() {
+        "" => "en".to_owned(),
+        l => l.to_owned(),
+    };
+    let mut mdg_links = Vec::new();
+    let mut sdg_links = Vec::new();
+    for link in &case.mdg_links {
+        if link.framework == Framework::Mdg {
+            mdg_links.push(MdgLink {
+                target: link.target.clone(),
+                indicator: link.indicator.clone(),
+                note: link.note.clone(),
+            });
+        }
+    }
+    for link in &case.sdg_links {
+        sdg_links.push(SdgLink {
+            target: link.target.clone(),
+            note: Some(link.note.clone()).filter(|n| !n.trim().is_empty()),
+        });
+    }
+    Ok(CaseDocument {
+        schema_version: CASE_SCHEMA_VERSION,
+        case_uid: uid,
+        version: u32::try_from(case.version).unwrap_or(1).max(1),
+        replaces,
+        language,
+        title: f(CaseField::Title),
+        country: f(CaseField::Country),
+        government_level: f(CaseField::GovernmentLevel),
+        institutions: list(case.field(CaseField::Institutions)),
+        partners: list(case.field(CaseField::Partners)),
+        start_year: case.field(CaseField::StartYear).trim().parse().ok(),
+        stage: f(CaseField::Stage),
+        themes: list(case.field(CaseField::Themes)),
+        summary: f(CaseField::Summary),
+        problem: f(CaseField::Problem),
+        solution: f(CaseField::Solution),
+        innovation: f(CaseField::Innovation),
+        objectives: f(CaseField::Objectives),
+        stakeholders: f(CaseField::Stakeholders),
+        implementation: f(CaseField::Implementation),
+        resources: f(CaseField::Resources),
+        ict_components: f(CaseField::IctComponents),
+        results: f(CaseField::Results),
+        obstacles: f(CaseField::Obstacles),
+        sustainability: f(CaseField::Sustainability),
+        transferability: f(CaseField::Transferability),
+        lessons_learned: f(CaseField::LessonsLearned),
+        related_policy: f(CaseField::RelatedPolicy),
+        links: f(CaseField::Links),
+        mdg_links,
+        sdg_links,
+        focal_point: FocalPointContact {
+            name: profile.name.clone(),
+            title: profile.title.clone(),
+            institution: profile.institution.clone(),
+            email: profile.email.clone(),
+        },
+    })
+}
+
+/// A media type from a file name's extension, for the common kinds of attachment.
+pub fn media_type_for(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "odp" => "application/vnd.oasis.opendocument.presentation",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "txt" => "text/plain",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Describes a file to attach (hashing it now: what is sent must be these bytes).
+pub fn file_to_send(path: &Path) -> Result<FileToSend> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| SyncError::Invalid(format!("{} has no usable file name", path.display())))?
+        .to_owned();
+    validate_file_name(&name).map_err(|e| SyncError::Invalid(format!("{name}: {e}")))?;
+    let absolute = std::path::absolute(path)?;
+    let (sha256, size) = crate::tus::hash_file(&absolute)
+        .map_err(|e| SyncError::FileMissing { name: name.clone(), reason: e.to_string() })?;
+    Ok(FileToSend {
+        path: absolute.to_string_lossy().into_owned(),
+        media_type: media_type_for(&name).to_owned(),
+        name,
+        size,
+        sha256,
+    })
+}
+
+/// The files attached to the case in the case store (content-addressed, never changed in
+/// place: the blob is itself the frozen snapshot).
+pub fn case_files(store: &Store, case_id: i64) -> Result<Vec<FileToSend>> {
+    let blobs = store.blob_dir();
+    Ok(store
+        .attachments(case_id)?
+        .into_iter()
+        .map(|a| FileToSend {
+            path: blobs.path_of(&a.sha256).to_string_lossy().into_owned(),
+            media_type: media_type_for(&a.name).to_owned(),
+            name: a.name,
+            size: a.size,
+            sha256: a.sha256,
+        })
+        .collect())
+}
+
+/// Submits a case version with its attached files (and `extra` ones): checks it, freezes the document and files in the outbox with a new
+/// Idempotency-Key, and queues the case. Submitting the same version again returns the job
+/// already there (nothing is sent twice).
+pub fn submit_case(
+    store: &Store,
+    outbox: &Outbox,
+    case_id: i64,
+    extra: &[FileToSend],
+    now: i64,
+) -> Result<SubmissionJob> {
+    let case = store.case(case_id)?;
+    if let Some(job) = outbox.submission_for_case(case_id)? {
+        if case.status == CaseStatus::Draft {
+            store.set_status(case_id, CaseStatus::Queued)?;
+        }
+        return Ok(job);
+    }
+    if case.status != CaseStatus::Draft && case.status != CaseStatus::Queued {
+        return Err(SyncError::Invalid(format!(
+            "This version was already sent (it is {}). Start a new version to change it.",
+            case.status.label()
+        )));
+    }
+    let missing = case.missing();
+    if !missing.is_empty() {
+        return Err(desk_core::Error::Incomplete(missing).into());
+    }
+    let profile = store.profile()?.ok_or(desk_core::Error::ProfileMissing)?;
+    let document = case_document(&case, &profile)?;
+    if let Err(errors) = document.validate() {
+        let text: Vec<String> =
+            errors.iter().map(|e| format!("{} {}", e.pointer, e.message)).collect();
+        return Err(SyncError::Invalid(format!(
+            "The case does not meet PAKS's rules yet: {}.",
+            text.join("; ")
+        )));
+    }
+    let json = String::from_utf8(
+        canonical_case_json(&document).map_err(|e| SyncError::Invalid(e.to_string()))?,
+    )
+    .map_err(|e| SyncError::Invalid(e.to_string()))?;
+    let mut all = case_files(store, case_id)?;
+    for f in extra {
+        if !all.iter().any(|a| a.sha256 == f.sha256) {
+            all.push(f.clone());
+        }
+    }
+    let new = NewSubmission {
+        case_id,
+        case_uid: case.uid.clone(),
+        case_version: case.version,
+        document: json,
+        files: all,
+    };
+    let (job, _) = outbox.enqueue(&new, now)?;
+    if case.status == CaseStatus::Draft {
+        store.set_status(case_id, CaseStatus::Queued)?;
+    }
+    Ok(job)
+}

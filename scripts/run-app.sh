@@ -22,7 +22,7 @@ if [ ! -s "$server_dir/dev-token" ]; then
   echo "==> registering a focal point for Lao PDR on the local server"
   target/debug/paks-server focal-point add --data "$server_dir" --country LAO \
     --name "Local focal point" --email focal.point@example.la --valid-days 0 \
-    | grep -Eo '[A-Za-z0-9_-]{32,}' | head -n 1 > "$server_dir/dev-token"
+    | grep -Eo '^paks_[A-Za-z0-9_-]+' | head -n 1 > "$server_dir/dev-token"
 fi
 
 echo "==> starting the local PAKS server at $url"
@@ -34,10 +34,8 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 
-if target/debug/paks-desk-cli connect --help >/dev/null 2>&1; then
-  target/debug/paks-desk-cli connect "$url" --token "$(cat "$server_dir/dev-token")" \
-    || echo "warning: could not connect the app to $url; set it up in Settings" >&2
-fi
+target/debug/paks-desk-cli connect "$url" --token "$(cat "$server_dir/dev-token")" \
+  || echo "warning: could not connect to $url (see the message above)" >&2
 
 echo "==> opening PAKS Desk (the operator CLI: target/debug/paks-server review list --data $server_dir)"
 target/debug/paks-desk

@@ -21,7 +21,7 @@ step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests (also regenerates the TypeScript bindings)"
-cargo test --workspace --exclude paks-desk-e2e --locked
+cargo test --workspace --exclude paks-desk-e2e --locked --no-fail-fast
 
 step "TypeScript bindings are committed and up to date"
 if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then

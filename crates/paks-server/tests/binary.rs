@@ -48,6 +48,7 @@ fn binary_serves_registers_reviews_and_shuts_down_gracefully() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let receipt = rt.block_on(async {
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let c = reqwest::Client::new();
         let id: paks_protocol::ServerIdentity =
             c.get(format!("{url}/api/v1/identity")).send().await.unwrap().json().await.unwrap();

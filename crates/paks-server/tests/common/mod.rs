@@ -45,7 +45,7 @@ impl TestServer {
             url: format!("http://{addr}"),
             addr,
             state,
-            client: Client::new(),
+            client: test_client(),
             shutdown: Some(tx),
             task: Some(task),
             dir,
@@ -242,4 +242,11 @@ pub async fn assert_problem(res: Response, status: u16, slug: &str) -> serde_jso
     assert_eq!(body["status"], status);
     assert!(!body["detail"].as_str().unwrap().is_empty());
     body
+}
+
+/// A reqwest client that works whatever TLS features the workspace unifies into reqwest (desk-sync
+/// builds it with `rustls-no-provider`, which needs a process-wide crypto provider).
+pub fn test_client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new()
 }

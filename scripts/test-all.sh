@@ -7,6 +7,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step() { printf '\n==> %s\n' "$*"; }
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
 
 step "set-up"
 scripts/setup-debian.sh test
@@ -21,7 +23,7 @@ step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests (also regenerates the TypeScript bindings)"
-cargo test --workspace --exclude paks-desk-e2e --locked --no-fail-fast
+cargo test --workspace --exclude paks-desk-e2e --locked --no-fail-fast 2>&1 | tee -a "$results"
 
 step "TypeScript bindings are committed and up to date"
 if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
@@ -37,7 +39,9 @@ step "desktop app build"
 cargo build -p paks-desk --locked
 
 step "end-to-end tests of the real app under Xvfb"
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p paks-desk-e2e --locked -- --test-threads=1
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p paks-desk-e2e --locked --tests -- --test-threads=1 \
+  2>&1 | tee -a "$results"
 
 echo
 echo "All checks passed."
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$results"

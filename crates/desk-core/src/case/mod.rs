@@ -161,6 +161,34 @@ pub struct CaseFilter {
     pub offset: Option<u32>,
 }
 
+impl CaseFilter {
+    /// Appends ` AND ...` conditions on the cases table aliased `c`: the newest version of each
+    /// case, then this filter's country, status and MDG goal or target. Arguments are numbered
+    /// after those already in `args`.
+    pub(crate) fn push_conditions(&self, sql: &mut String, args: &mut Vec<String>) {
+        sql.push_str(" AND c.version = (SELECT max(version) FROM cases v WHERE v.uid = c.uid)");
+        if let Some(country) = self.country.as_deref().filter(|c| !c.is_empty()) {
+            args.push(country.to_ascii_uppercase());
+            sql.push_str(&format!(" AND c.country = ?{}", args.len()));
+        }
+        if let Some(status) = self.status {
+            args.push(status.as_str().to_owned());
+            sql.push_str(&format!(" AND c.status = ?{}", args.len()));
+        }
+        if let Some(mdg) = self.mdg.as_deref().filter(|m| !m.is_empty()) {
+            let mdg = mdg.to_ascii_uppercase();
+            args.push(mdg.clone());
+            let n = args.len();
+            args.push(format!("{mdg}.%"));
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM goal_links g WHERE g.case_id = c.id
+                   AND g.framework = 'mdg' AND (g.target = ?{n} OR g.target LIKE ?{}))",
+                n + 1
+            ));
+        }
+    }
+}
+
 impl Store {
     /// Creates a draft, with its first revision.
     pub fn create_case(&self, title: &str, country: Option<&str>) -> Result<Case> {
@@ -211,29 +239,10 @@ impl Store {
     pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
         let mut sql = String::from(
             "SELECT c.id, c.uid, c.version, c.title, c.country, c.status, c.updated_at
-             FROM cases c
-             WHERE c.version = (SELECT max(version) FROM cases v WHERE v.uid = c.uid)",
+             FROM cases c WHERE 1",
         );
         let mut args: Vec<String> = Vec::new();
-        if let Some(country) = filter.country.as_deref().filter(|c| !c.is_empty()) {
-            args.push(country.to_ascii_uppercase());
-            sql.push_str(&format!(" AND c.country = ?{}", args.len()));
-        }
-        if let Some(status) = filter.status {
-            args.push(status.as_str().to_owned());
-            sql.push_str(&format!(" AND c.status = ?{}", args.len()));
-        }
-        if let Some(mdg) = filter.mdg.as_deref().filter(|m| !m.is_empty()) {
-            let mdg = mdg.to_ascii_uppercase();
-            args.push(mdg.clone());
-            let n = args.len();
-            args.push(format!("{mdg}.%"));
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM goal_links g WHERE g.case_id = c.id
-                   AND g.framework = 'mdg' AND (g.target = ?{n} OR g.target LIKE ?{}))",
-                n + 1
-            ));
-        }
+        filter.push_conditions(&mut sql, &mut args);
         sql.push_str(&format!(
             " ORDER BY c.updated_at DESC, c.id DESC LIMIT {} OFFSET {}",
             filter.limit.unwrap_or(200),

@@ -114,26 +114,7 @@ fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<Se
         }
         (None, None) => return Ok(Vec::new()),
     };
-    sql.push_str(" AND c.version = (SELECT max(version) FROM cases v WHERE v.uid = c.uid)");
-    if let Some(country) = filter.country.as_deref().filter(|c| !c.is_empty()) {
-        args.push(country.to_ascii_uppercase());
-        sql.push_str(&format!(" AND c.country = ?{}", args.len()));
-    }
-    if let Some(status) = filter.status {
-        args.push(status.as_str().to_owned());
-        sql.push_str(&format!(" AND c.status = ?{}", args.len()));
-    }
-    if let Some(mdg) = filter.mdg.as_deref().filter(|m| !m.is_empty()) {
-        let mdg = mdg.to_ascii_uppercase();
-        args.push(mdg.clone());
-        let n = args.len();
-        args.push(format!("{mdg}.%"));
-        sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM goal_links g WHERE g.case_id = c.id
-               AND g.framework = 'mdg' AND (g.target = ?{n} OR g.target LIKE ?{}))",
-            n + 1
-        ));
-    }
+    filter.push_conditions(&mut sql, &mut args);
     let sql = format!(
         "SELECT {table}.rowid, {table}.rank, c.id, c.uid, c.title, c.country, c.status,
                 t.field, t.sha256, a.name, t.unit, t.unit_label

@@ -8,10 +8,13 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
+# libdbus-1-dev: the token goes to the Secret Service over libdbus (desk-sync's keyring).
 app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libssl-dev
-  librsvg2-dev libayatana-appindicator3-dev nodejs npm)
+  librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev nodejs npm)
 # LibreOffice converts old binary .ppt/.doc for indexing; the extraction tests exercise it.
-test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writer)
+# dbus + gnome-keyring: a real Secret Service (on a private session bus) for the token tests.
+test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writer dbus
+  gnome-keyring)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use clap::Args;
 use desk_core::Store;
-use desk_sync::{Engine, Idle, Outbox, SyncEvent, SyncSettings, file_to_send, now_ms, submit_case};
+use desk_sync::{
+    Engine, Idle, Outbox, SyncEvent, SyncSettings, TokenStore, file_to_send, now_ms, submit_case,
+};
 
 use crate::output;
 
@@ -150,6 +152,7 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
             Some(m) => println!("case {case_id}: {state}: {m}"),
             None => println!("case {case_id}: {state}"),
         },
+        SyncEvent::OtherSender { message } => println!("{message}"),
         SyncEvent::Connectivity { online: false, message } => {
             println!("PAKS is not reachable: {}", message.as_deref().unwrap_or("no answer"))
         }
@@ -175,6 +178,7 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
         Idle::WaitingReview => "Everything is sent; PAKS reviewers have the rest.",
         Idle::WaitingRetry => "Some sends are retried later.",
         Idle::Paused => "Automatic sending is off.",
+        Idle::OtherSender => "Another PAKS Desk is sending from this data folder.",
     };
     println!("{text}");
     Ok(ExitCode::SUCCESS)
@@ -183,7 +187,12 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
 pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let case = store.case(args.case)?;
     let job = Outbox::open(dir)?.submission_for_case(args.case)?;
+    let token = TokenStore::new(dir).location();
     if args.json {
+        let token = match &token {
+            Ok(location) => serde_json::to_value(location)?,
+            Err(e) => serde_json::json!({ "kind": "unreadable", "reason": e.to_string() }),
+        };
         output::json(&serde_json::json!({
             "case_id": case.id,
             "uid": case.uid,
@@ -192,6 +201,7 @@ pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<Exi
             "submission_id": case.submission_id,
             "review_comment": case.review_comment,
             "outbox": job,
+            "token": token,
         }))?;
     } else {
         println!("Case {} version {}: {}", case.id, case.version, case.status.label());
@@ -203,6 +213,11 @@ pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<Exi
         }
         if let Some(err) = job.and_then(|j| j.last_error) {
             println!("{err}");
+        }
+        match token {
+            Ok(Some(location)) => println!("{}", location.describe()),
+            Ok(None) => println!("No PAKS token is stored: connect first."),
+            Err(e) => println!("{e}"),
         }
     }
     Ok(ExitCode::SUCCESS)

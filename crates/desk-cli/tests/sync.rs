@@ -127,20 +127,9 @@ fn upload_offset(server: &Server) -> u64 {
 
 #[test]
 fn a_killed_sync_resumes_from_the_servers_offset_and_submits_once() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(start_server());
+    let Setup { rt, server, token, dir, id, .. } = setup();
     let (proxy, up_bytes) = rt.block_on(counting_proxy(server.addr));
-    let (_, token) = paks_server::operator::add_focal_point(
-        &*server.state.meta,
-        "LAO",
-        "Phoxay",
-        "phoxay@mtc.gov.la",
-        Some(30),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    let id = ready_case(data);
 
     let url = format!("http://{proxy}");
     let out = ok(data, &["connect", &url, "--token", &token, "--bandwidth-kbps", "4000"]);
@@ -242,4 +231,362 @@ fn connect_refuses_a_captive_portal_and_a_bad_token() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refused the access token"), "{err}");
     assert!(!dir.path().join("paks-token").exists(), "a refused token is not kept");
+}
+
+/// A running server with a focal point, and a data folder with a complete case.
+struct Setup {
+    rt: tokio::runtime::Runtime,
+    server: Server,
+    token: String,
+    dir: tempfile::TempDir,
+    id: String,
+    url: String,
+}
+
+fn setup() -> Setup {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(start_server());
+    let (_, token) = paks_server::operator::add_focal_point(
+        &*server.state.meta,
+        "LAO",
+        "Phoxay",
+        "phoxay@mtc.gov.la",
+        Some(30),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let id = ready_case(dir.path());
+    let url = format!("http://{}", server.addr);
+    Setup { rt, server, token, dir, id, url }
+}
+
+fn spawn_sync(data: &Path, log: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_paks-desk-cli"))
+        .arg("--data")
+        .arg(data)
+        .args(["sync", "--until-idle"])
+        .env("PAKS_DESK_KEYRING", "off")
+        .stdout(std::fs::File::create(log).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn progress_lines(log: &Path) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" bytes ("))
+        .count()
+}
+
+#[test]
+fn two_processes_on_one_data_folder_send_one_at_a_time_and_the_survivor_takes_over() {
+    let Setup { rt: _rt, server, token, dir, id, url } = setup();
+    let data = dir.path();
+    ok(data, &["connect", &url, "--token", &token, "--bandwidth-kbps", "2000"]);
+    let size = 3_000_000usize;
+    let bytes: Vec<u8> = (0..size).map(|i| (i * 13 % 251) as u8).collect();
+    let file = data.join("deck.pptx");
+    std::fs::write(&file, &bytes).unwrap();
+    ok(data, &["submit", &id, "--file", file.to_str().unwrap()]);
+
+    let (log_a, log_b) = (data.join("a.log"), data.join("b.log"));
+    let mut a = spawn_sync(data, &log_a);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while upload_offset(&server) < 300_000 {
+        assert!(Instant::now() < deadline, "the first sync did not start sending");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut b = spawn_sync(data, &log_b);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log_b).unwrap().contains("Another PAKS Desk") {
+        assert!(Instant::now() < deadline, "the second sync did not say another one is sending");
+        assert!(b.try_wait().unwrap().is_none(), "the second sync gave up instead of waiting");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(b.try_wait().unwrap().is_none(), "the second sync waits while the first sends");
+    assert_eq!(
+        progress_lines(&log_b),
+        0,
+        "the second sync sent nothing while the first held the lock"
+    );
+    assert!(progress_lines(&log_a) > 0, "the first sync was sending");
+    let at_kill = upload_offset(&server);
+    assert!(at_kill < size as u64, "the first sync is still mid-upload at the kill");
+
+    a.kill().unwrap(); // SIGKILL: the OS drops the lock with the process.
+    a.wait().unwrap();
+    let killed_at = Instant::now();
+    while progress_lines(&log_b) == 0 {
+        assert!(
+            killed_at.elapsed() < Duration::from_secs(20),
+            "the second sync did not take over after the first was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = b.wait().unwrap();
+    let out_b = std::fs::read_to_string(&log_b).unwrap();
+    assert!(status.success(), "{out_b}");
+    assert!(out_b.contains("Everything is sent"), "{out_b}");
+
+    let uploads = server.state.uploads.ids().unwrap();
+    assert_eq!(uploads.len(), 1, "one upload on the server, resumed by the second process");
+    let upload = server.state.uploads.get(uploads[0]).unwrap().unwrap();
+    assert_eq!(upload.info.sha256.as_deref(), Some(paks_protocol::sha256_hex(&bytes).as_str()));
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(data, &["status", &id, "--json"])).unwrap();
+    assert_eq!(status["status"], "submitted");
+    let outbox: serde_json::Value = serde_json::from_str(&ok(data, &["outbox", "--json"])).unwrap();
+    assert_eq!(outbox.as_array().unwrap().len(), 1, "one job");
+}
+
+/// What a forward proxy saw: the first request line of each connection, and the bytes clients
+/// sent through it (counted when a connection closes).
+#[derive(Default)]
+struct ProxyLog {
+    first_lines: std::sync::Mutex<Vec<String>>,
+    client_bytes: AtomicU64,
+}
+
+/// A forward HTTP proxy: reads the request head to learn the origin from its absolute-form
+/// target, then relays both ways.
+async fn forward_proxy() -> (SocketAddr, Arc<ProxyLog>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(ProxyLog::default());
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else { return };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match client.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let line = text.lines().next().unwrap_or_default().to_owned();
+                log.first_lines.lock().unwrap().push(line.clone());
+                let target = line.split_whitespace().nth(1).unwrap_or_default();
+                let Some(host) = target.strip_prefix("http://").and_then(|t| t.split('/').next())
+                else {
+                    let _ = client.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+                    return;
+                };
+                let Ok(mut origin) = tokio::net::TcpStream::connect(host).await else { return };
+                if origin.write_all(&head).await.is_err() {
+                    return;
+                }
+                let sent = tokio::io::copy_bidirectional(&mut client, &mut origin)
+                    .await
+                    .map_or(0, |(up, _)| up);
+                log.client_bytes.fetch_add(head.len() as u64 + sent, Ordering::SeqCst);
+            });
+        }
+    });
+    (addr, seen)
+}
+
+#[test]
+fn the_proxy_from_the_environment_and_from_the_setting_is_used() {
+    let Setup { rt, server, token, dir, id, url } = setup();
+    let (env_proxy, env_seen) = rt.block_on(forward_proxy());
+    let (set_proxy, set_seen) = rt.block_on(forward_proxy());
+    let data = dir.path();
+    let cli_with = |args: &[&str], proxy_env: Option<String>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_paks-desk-cli"));
+        cmd.arg("--data").arg(data).args(args).env("PAKS_DESK_KEYRING", "off");
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            cmd.env_remove(var);
+        }
+        if let Some(p) = proxy_env {
+            cmd.env("HTTP_PROXY", p);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    cli_with(&["connect", &url, "--token", &token], Some(format!("http://{env_proxy}")));
+    let through_env = env_seen.first_lines.lock().unwrap().clone();
+    assert!(
+        through_env.iter().any(|l| l.contains("/api/v1/identity")),
+        "HTTP_PROXY from the environment carried the identity check: {through_env:?}"
+    );
+
+    cli_with(
+        &["connect", &url, "--token", &token, "--proxy", &format!("http://{set_proxy}")],
+        None,
+    );
+    let file = data.join("note.pdf");
+    std::fs::write(&file, vec![7u8; 300_000]).unwrap();
+    ok(data, &["submit", &id, "--file", file.to_str().unwrap()]);
+    let out = cli_with(&["sync", "--until-idle"], None);
+    assert!(out.contains("Everything is sent"), "{out}");
+    let through_setting = set_seen.first_lines.lock().unwrap().clone();
+    assert!(
+        through_setting.iter().all(|l| l.contains(&format!("http://{}/", server.addr))),
+        "absolute-form requests to PAKS: {through_setting:?}"
+    );
+    assert!(through_setting.iter().any(|l| l.contains("/api/v1/identity")), "{through_setting:?}");
+    // The sync process has exited, so its connections close and their bytes are counted.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while set_seen.client_bytes.load(Ordering::SeqCst) < 300_000 {
+        assert!(
+            Instant::now() < deadline,
+            "the file went through the proxy of the setting: {} bytes",
+            set_seen.client_bytes.load(Ordering::SeqCst)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        env_seen.first_lines.lock().unwrap().len(),
+        through_env.len(),
+        "the env proxy was not used without the variable"
+    );
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs the CLI in its own D-Bus session with a real Secret Service (gnome-keyring-daemon),
+/// whose login keyring lives in `home` and is unlocked with a known password. The keyring
+/// file persists in `home`, so a later session reads what an earlier one stored.
+fn cli_in_keyring_session(home: &Path, data: &Path, args: &[&str]) -> Output {
+    assert!(
+        have("dbus-run-session") && have("gnome-keyring-daemon"),
+        "the keyring tests need dbus and gnome-keyring: run scripts/setup-debian.sh test"
+    );
+    let run = home.join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let script = "printf %s test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"";
+    Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script, "sh", env!("CARGO_BIN_EXE_paks-desk-cli"), "--data"])
+        .arg(data)
+        .args(args)
+        .env_remove("PAKS_DESK_KEYRING")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", &run)
+        .output()
+        .unwrap()
+}
+
+fn stdout_of(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_token_goes_to_a_real_secret_service_and_is_read_back_by_another_process() {
+    let Setup { rt: _rt, server: _server, token, dir, id, url } = setup();
+    let home = tempfile::tempdir().unwrap();
+    let data = dir.path();
+
+    let out =
+        stdout_of(cli_in_keyring_session(home.path(), data, &["connect", &url, "--token", &token]));
+    assert!(out.contains("kept in the system keyring"), "{out}");
+    assert!(!data.join("paks-token").exists(), "no token file when the keyring holds it");
+    for entry in walk(data).into_iter().chain(walk(home.path())) {
+        let content = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !content.windows(token.len()).any(|w| w == token.as_bytes()),
+            "the token is in plain text in {}",
+            entry.display()
+        );
+    }
+    assert!(
+        walk(&home.path().join("data/keyrings"))
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with(".keyring")),
+        "gnome-keyring stored its (encrypted) keyring in the test home"
+    );
+
+    let status: serde_json::Value = serde_json::from_str(&stdout_of(cli_in_keyring_session(
+        home.path(),
+        data,
+        &["status", &id, "--json"],
+    )))
+    .unwrap();
+    assert_eq!(status["token"]["kind"], "keyring", "{status}");
+
+    // A new process in a new session reads the token from the keyring and uses it.
+    let file = data.join("brief.pdf");
+    std::fs::write(&file, vec![3u8; 100_000]).unwrap();
+    ok(data, &["submit", &id, "--file", file.to_str().unwrap()]);
+    let out = stdout_of(cli_in_keyring_session(home.path(), data, &["sync", "--until-idle"]));
+    assert!(out.contains("Everything is sent"), "{out}");
+}
+
+#[test]
+fn without_a_session_bus_the_token_falls_back_to_a_private_file_and_says_why() {
+    let Setup { rt: _rt, server: _server, token, dir, id, url } = setup();
+    let data = dir.path();
+    let headless = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_paks-desk-cli"))
+            .arg("--data")
+            .arg(data)
+            .args(args)
+            .env_remove("PAKS_DESK_KEYRING")
+            .env_remove("DISPLAY")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/paks-desk-test-bus")
+            .output()
+            .unwrap()
+    };
+    let out = stdout_of(headless(&["connect", &url, "--token", &token]));
+    assert!(out.contains("not in the system keyring"), "says the keyring was not used: {out}");
+    let path = data.join("paks-token");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), token);
+    let db = std::fs::read(data.join("paks-desk.sqlite3")).unwrap();
+    assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "no token in SQLite");
+
+    let status: serde_json::Value =
+        serde_json::from_str(&stdout_of(headless(&["status", &id, "--json"]))).unwrap();
+    assert_eq!(status["token"]["kind"], "file", "{status}");
+    assert!(!status["token"]["reason"].as_str().unwrap().is_empty(), "{status}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -33,7 +33,29 @@ impl Backoff {
     pub fn delay(&self, attempt: u32) -> Duration {
         self.delay_with(attempt, random_unit())
     }
+
+    /// The wait before the next reachability probe after `failures` failed ones: 0.25–0.5 s
+    /// (at most `base`) for the first `QUICK_PROBES`, so a link back after a short cut is used
+    /// within a second (the probe and the tus HEAD take a round trip each); then this backoff.
+    pub fn probe_delay_with(&self, failures: u32, unit: f64) -> Duration {
+        if failures <= QUICK_PROBES {
+            let quick = self.base.min(QUICK_PROBE);
+            Backoff { base: quick, cap: quick }.delay_with(1, unit)
+        } else {
+            self.delay_with(failures - QUICK_PROBES, unit)
+        }
+    }
+
+    pub fn probe_delay(&self, failures: u32) -> Duration {
+        self.probe_delay_with(failures, random_unit())
+    }
 }
+
+/// Quick reachability probes after PAKS is lost, before backing off (some 15 s of probing).
+pub const QUICK_PROBES: u32 = 40;
+
+/// The longest wait between quick probes.
+pub const QUICK_PROBE: Duration = Duration::from_millis(500);
 
 /// A uniform draw in `[0, 1)`; 0.5 if the OS has no randomness to give.
 pub fn random_unit() -> f64 {
@@ -85,6 +107,19 @@ mod tests {
             let r = b.delay(attempt);
             assert!(r >= lo && r <= hi, "random draw within bounds");
         }
+    }
+
+    #[test]
+    fn probes_come_every_quarter_to_half_second_after_a_loss_then_back_off() {
+        let b = Backoff::NETWORK;
+        for failures in 1..=QUICK_PROBES {
+            let d = b.probe_delay_with(failures, 0.999_999);
+            assert!(d <= Duration::from_millis(500), "probe {failures} waits {d:?}");
+            assert!(b.probe_delay_with(failures, 0.0) >= Duration::from_millis(250));
+        }
+        assert_eq!(b.probe_delay_with(QUICK_PROBES + 1, 1.0), Duration::from_secs(5));
+        assert_eq!(b.probe_delay_with(QUICK_PROBES + 3, 1.0), Duration::from_secs(20));
+        assert_eq!(b.probe_delay_with(500, 1.0), Duration::from_secs(300), "capped");
     }
 
     #[test]

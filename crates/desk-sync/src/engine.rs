@@ -2,9 +2,10 @@
 //! record the outcome in the outbox before the next. The worker loops over `step`; the CLI's
 //! `sync --until-idle` calls `run_until_idle`.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use desk_core::{CaseStatus, Store};
 use paks_protocol::{AttachmentDescriptor, CaseDocument, SubmissionRequest, SubmissionState};
@@ -16,6 +17,7 @@ use crate::error::{Result, SyncError};
 use crate::outbox::{Failure, JobState, Outbox, Phase, SubmissionJob, UploadJob};
 use crate::plan::{Action, Connectivity, Idle, PlanInput, next_action};
 use crate::progress::{EventSink, Progress, SyncEvent, Throttled};
+use crate::send_lock::SendLock;
 use crate::settings::SyncSettings;
 use crate::token::TokenStore;
 use crate::tus::{ChunkSizer, UploadSource, UploadStep, hash_file};
@@ -27,6 +29,15 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// What an HTTP client was built for: address, token, proxy, bandwidth cap.
+type ClientKey = (String, String, Option<String>, Option<u32>);
+
+/// How often a process that found another one sending tries the lock again.
+const OTHER_SENDER_POLL: Duration = Duration::from_millis(500);
+
+/// Chunks sent without a per-chunk checksum aim at this many times the usual duration.
+const UNCHECKED_CHUNK_FACTOR: u32 = 4;
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
@@ -58,9 +69,25 @@ impl Default for EngineOptions {
 }
 
 pub struct Engine {
+    data_dir: PathBuf,
+    /// Held while this engine sends; released whenever it has nothing to do.
+    lock: Option<SendLock>,
+    /// Another process held the lock at the last try (its event is sent once per wait).
+    blocked: bool,
+    /// Uploads whose connection broke mid-chunk in this run: the rest of each goes without a
+    /// per-chunk checksum, so the server keeps what arrived before a cut (the file's SHA-256,
+    /// checked by PAKS at submission, still guards it) and a cut costs no half chunk.
+    cut_uploads: HashSet<i64>,
+    /// Files hashed before an attempt in this run: their size and modification time then.
+    verified: HashMap<i64, (u64, SystemTime)>,
+    /// The upload whose connection broke last: the reachability probe asks its offset too.
+    resume_candidate: Option<i64>,
+    /// (upload job, URL, offset) the server gave beside the last successful probe.
+    resume_hint: Option<(i64, String, u64)>,
     store: Arc<Store>,
     outbox: Arc<Outbox>,
     tokens: TokenStore,
+    client_cache: std::sync::Mutex<Option<(ClientKey, PaksClient)>>,
     events: Arc<Throttled>,
     options: EngineOptions,
     net: Connectivity,
@@ -77,9 +104,17 @@ impl Engine {
         options: EngineOptions,
     ) -> Self {
         Self {
+            data_dir: data_dir.to_owned(),
+            lock: None,
+            blocked: false,
+            cut_uploads: HashSet::new(),
+            verified: HashMap::new(),
+            resume_candidate: None,
+            resume_hint: None,
             store,
             outbox,
             tokens: TokenStore::new(data_dir),
+            client_cache: std::sync::Mutex::new(None),
             events: Arc::new(Throttled::new(events)),
             options,
             net: Connectivity::Unknown,
@@ -119,29 +154,80 @@ impl Engine {
             return Err(SyncError::NotConnected);
         };
         let token = self.tokens.load()?.ok_or(SyncError::NotConnected)?;
+        let wanted = (url.clone(), token, settings.proxy.clone(), settings.bandwidth_kbps);
+        // One HTTP client while the settings stay: its pooled connection, kept alive from the
+        // reachability probe, carries the resume (no new TCP handshake after a cut).
+        let mut cache =
+            self.client_cache.lock().map_err(|_| SyncError::Outbox("client cache".into()))?;
+        if let Some((built_for, client)) = cache.as_ref()
+            && *built_for == wanted
+        {
+            return Ok((client.clone(), key.clone()));
+        }
         let options = ClientOptions {
             proxy: settings.proxy.clone(),
             bandwidth_kbps: settings.bandwidth_kbps,
             stall_timeout: self.options.stall_timeout,
             ..ClientOptions::default()
         };
-        Ok((PaksClient::new(url, &token, options)?, key.clone()))
+        let client = PaksClient::new(url, &wanted.1, options)?;
+        *cache = Some((wanted, client.clone()));
+        Ok((client, key.clone()))
+    }
+
+    fn plan(&self, settings: &SyncSettings, demanded: bool) -> Result<Action> {
+        let submissions = self.outbox.submissions()?;
+        let uploads = self.outbox.uploads()?;
+        Ok(next_action(&PlanInput {
+            submissions: &submissions,
+            uploads: &uploads,
+            now: now_ms(),
+            net: self.net,
+            auto_send: settings.auto_send,
+            demanded,
+        }))
+    }
+
+    /// Whether this engine may send: it holds the data folder's send lock, or takes it now
+    /// (another process may have changed the outbox meanwhile, so the caller plans again).
+    fn take_lock(&mut self) -> Result<bool> {
+        if self.lock.is_some() {
+            return Ok(true);
+        }
+        match SendLock::try_acquire(&self.data_dir)? {
+            Ok(lock) => {
+                self.lock = Some(lock);
+                self.blocked = false;
+                Ok(true)
+            }
+            Err(other) => {
+                if !self.blocked {
+                    self.blocked = true;
+                    tracing::info!(holder = %other.holder, "another process is sending");
+                    self.events.emit(SyncEvent::OtherSender { message: other.describe() });
+                }
+                Ok(false)
+            }
+        }
     }
 
     /// Plans and carries out one action; returns it (a `Wait` means nothing was due).
     pub async fn step(&mut self, demanded: bool) -> Result<Action> {
         let settings = SyncSettings::load(&self.store)?;
-        let submissions = self.outbox.submissions()?;
-        let uploads = self.outbox.uploads()?;
-        let now = now_ms();
-        let action = next_action(&PlanInput {
-            submissions: &submissions,
-            uploads: &uploads,
-            now,
-            net: self.net,
-            auto_send: settings.auto_send,
-            demanded,
-        });
+        let mut action = self.plan(&settings, demanded)?;
+        if !matches!(action, Action::Wait { .. }) {
+            let had_lock = self.lock.is_some();
+            if !self.take_lock()? {
+                let until = Some(now_ms() + ms(OTHER_SENDER_POLL));
+                return Ok(Action::Wait { until, idle: Idle::OtherSender });
+            }
+            if !had_lock {
+                action = self.plan(&settings, demanded)?;
+            }
+        }
+        if matches!(action, Action::Wait { .. }) {
+            self.lock = None;
+        }
         match action {
             Action::CheckNetwork => self.check_network(&settings).await?,
             Action::Upload(id) => self.run_upload(&settings, id).await?,
@@ -152,12 +238,17 @@ impl Engine {
         Ok(action)
     }
 
+    /// True while this engine holds the data folder's send lock.
+    pub fn is_sending(&self) -> bool {
+        self.lock.is_some()
+    }
+
     /// Sends what can be sent now, waiting out short retries; returns why it stopped: the
     /// outbox is empty, or what is left waits for the network, the person or PAKS reviewers.
     pub async fn run_until_idle(&mut self) -> Result<Idle> {
         loop {
             match self.step(true).await? {
-                Action::Wait { idle: Idle::WaitingRetry, until } => {
+                Action::Wait { idle: Idle::WaitingRetry | Idle::OtherSender, until } => {
                     let wait = until.map_or(0, |u| u - now_ms()).clamp(0, 15 * 60 * 1000);
                     tokio::time::sleep(Duration::from_millis(wait as u64)).await;
                 }
@@ -168,8 +259,28 @@ impl Engine {
     }
 
     async fn check_network(&mut self, settings: &SyncSettings) -> Result<()> {
+        // An upload cut mid-way: ask its offset (HEAD) beside the signed identity probe, on a
+        // second connection, so sending resumes one round trip sooner. The offset is used only
+        // if the identity verifies.
+        let candidate = match self.resume_candidate {
+            Some(id) => self.outbox.upload(id)?.upload_url.map(|url| (id, url)),
+            None => None,
+        };
+        self.resume_hint = None;
         let outcome = match self.client(settings) {
-            Ok((client, key)) => client.identity(Some(&key)).await.map(|_| ()),
+            Ok((client, key)) => match &candidate {
+                Some((id, url)) => {
+                    let (identity, head) =
+                        tokio::join!(client.identity(Some(&key)), client.tus_head(url));
+                    if identity.is_ok()
+                        && let Ok(offset) = head
+                    {
+                        self.resume_hint = Some((*id, url.clone(), offset));
+                    }
+                    identity.map(|_| ())
+                }
+                None => client.identity(Some(&key)).await.map(|_| ()),
+            },
             Err(e) => Err(e),
         };
         let now = now_ms();
@@ -184,7 +295,7 @@ impl Engine {
                 self.net_failures += 1;
                 let delay = match e {
                     SyncError::NotConnected => Duration::from_secs(300),
-                    _ => self.options.network.delay(self.net_failures),
+                    _ => self.options.network.probe_delay(self.net_failures),
                 };
                 self.net = Connectivity::Offline { retry_at: now + ms(delay) };
                 self.outbox.mark_waiting_network(now)?;
@@ -243,6 +354,9 @@ impl Engine {
         let now = now_ms();
         match result {
             Ok(()) => {
+                if self.resume_candidate == Some(id) {
+                    self.resume_candidate = None;
+                }
                 self.outbox.finish_upload(id, now)?;
                 let all_done =
                     self.outbox.uploads_of(sub.id)?.iter().all(|u| u.state == JobState::Done);
@@ -257,6 +371,10 @@ impl Engine {
                 self.job_event(&sub, JobState::Uploading, None);
             }
             Err(e) => {
+                if e.is_offline() {
+                    self.cut_uploads.insert(id);
+                    self.resume_candidate = Some(id);
+                }
                 let progressed = self.outbox.upload(id)?.bytes_confirmed > before;
                 let (state, next, count) =
                     self.failure_plan(&e, job.attempts, self.options.jobs, progressed);
@@ -293,20 +411,7 @@ impl Engine {
         sub: &SubmissionJob,
     ) -> Result<()> {
         let path = PathBuf::from(&job.path);
-        let check = path.clone();
-        let hashed = tokio::task::spawn_blocking(move || hash_file(&check))
-            .await
-            .map_err(|e| SyncError::Outbox(e.to_string()))?;
-        match hashed {
-            Ok((sha, size)) if sha == job.sha256 && size == job.size => {}
-            Ok(_) => return Err(SyncError::FileChanged { name: job.name.clone() }),
-            Err(e) => {
-                return Err(SyncError::FileMissing {
-                    name: job.name.clone(),
-                    reason: e.to_string(),
-                });
-            }
-        }
+        self.verify_file(job, &path).await?;
         let (client, _) = self.client(settings)?;
         let source = UploadSource {
             path,
@@ -321,7 +426,13 @@ impl Engine {
             .filter(|u| u.id != job.id)
             .map(|u| if u.state == JobState::Done { u.size } else { u.bytes_confirmed.min(u.size) })
             .sum();
+        let checksum = self.options.checksum && !self.cut_uploads.contains(&job.id);
         let mut sizer = self.options.chunks.clone().with_rate(self.rate);
+        if !checksum {
+            // A cut now loses only the bytes in flight, so chunks can be long (fewer idle
+            // round trips between them).
+            sizer.target = sizer.target.saturating_mul(UNCHECKED_CHUNK_FACTOR);
+        }
         let outbox = self.outbox.clone();
         let events = self.events.clone();
         let (job_id, sub_id, case_id, name, size) =
@@ -354,9 +465,13 @@ impl Engine {
                 }
             }
         };
-        let result = client
-            .tus_upload(&source, job.upload_url.clone(), &mut sizer, self.options.checksum, &mut on)
-            .await;
+        let hint = self
+            .resume_hint
+            .take()
+            .filter(|(id, url, _)| *id == job.id && job.upload_url.as_ref() == Some(url))
+            .map(|(_, _, offset)| offset);
+        let known = job.upload_url.clone().map(|url| (url, hint));
+        let result = client.tus_upload_at(&source, known, &mut sizer, checksum, &mut on).await;
         self.rate = sizer.rate().or(self.rate);
         if result.is_ok() {
             self.net = Connectivity::Online;
@@ -368,6 +483,36 @@ impl Engine {
             }
         }
         result.map(|_| ())
+    }
+
+    /// The file must still be what was submitted. It is hashed before the first attempt of
+    /// this run and again whenever its size or modification time moved, not at every resume
+    /// (hashing 50 MiB after each cut would delay the resume).
+    async fn verify_file(&mut self, job: &UploadJob, path: &Path) -> Result<()> {
+        let stamp = |path: &Path| -> std::io::Result<(u64, SystemTime)> {
+            let meta = std::fs::metadata(path)?;
+            Ok((meta.len(), meta.modified()?))
+        };
+        let missing = |e: std::io::Error| SyncError::FileMissing {
+            name: job.name.clone(),
+            reason: e.to_string(),
+        };
+        let before = stamp(path).map_err(missing)?;
+        if self.verified.get(&job.id) == Some(&before) {
+            return Ok(());
+        }
+        let check = path.to_owned();
+        let hashed = tokio::task::spawn_blocking(move || hash_file(&check))
+            .await
+            .map_err(|e| SyncError::Outbox(e.to_string()))?;
+        match hashed {
+            Ok((sha, size)) if sha == job.sha256 && size == job.size => {
+                self.verified.insert(job.id, before);
+                Ok(())
+            }
+            Ok(_) => Err(SyncError::FileChanged { name: job.name.clone() }),
+            Err(e) => Err(missing(e)),
+        }
     }
 
     fn request_of(&self, sub: &SubmissionJob) -> Result<SubmissionRequest> {

@@ -56,6 +56,11 @@ pub enum SyncError {
     )]
     NotConnected,
 
+    #[error(
+        "The system keyring could not be read ({0}). Unlock it (sign in to the desktop again); sending resumes by itself."
+    )]
+    Keyring(String),
+
     #[error("{0}")]
     Invalid(String),
 
@@ -80,6 +85,7 @@ impl SyncError {
             | SyncError::Garbled(_)
             | SyncError::UploadExpired(_)
             | SyncError::Outbox(_)
+            | SyncError::Keyring(_)
             | SyncError::Io(_) => true,
             SyncError::Core(e) => matches!(e, desk_core::Error::Busy),
             SyncError::Unauthorized(_)
@@ -120,6 +126,7 @@ impl SyncError {
             SyncError::FileMissing { .. } => "file_missing",
             SyncError::BadReceipt(_) => "bad_receipt",
             SyncError::NotConnected => "not_connected",
+            SyncError::Keyring(_) => "keyring",
             SyncError::Invalid(_) => "invalid",
             SyncError::Outbox(_) => "outbox",
             SyncError::Core(e) => e.code(),

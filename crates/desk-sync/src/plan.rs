@@ -33,6 +33,9 @@ pub enum Idle {
     WaitingPerson,
     /// Automatic sending is off and nobody asked to send.
     Paused,
+    /// Another process (the app, or `paks-desk-cli sync`) is sending from this data folder;
+    /// this one takes over when it stops.
+    OtherSender,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

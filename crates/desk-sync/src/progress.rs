@@ -44,6 +44,10 @@ pub enum SyncEvent {
         online: bool,
         message: Option<String>,
     },
+    /// Another process is sending from this data folder; this one waits (sent once per wait).
+    OtherSender {
+        message: String,
+    },
     /// The worker has nothing to do now.
     Idle {
         idle: Idle,

@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::engine::{Engine, now_ms};
-use crate::plan::Action;
+use crate::plan::{Action, Idle};
 
 /// What the app can tell the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,8 +109,11 @@ async fn run(mut engine: Engine, mut rx: mpsc::Receiver<Command>) {
             apply(&mut engine, command, &mut demanded);
         }
         let wake = match outcome {
-            Ok(Action::Wait { until, .. }) => {
-                demanded = false;
+            Ok(Action::Wait { until, idle }) => {
+                // A demand made while another process sends stands until this one may send.
+                if idle != Idle::OtherSender {
+                    demanded = false;
+                }
                 until.map(|u| Instant::now() + Duration::from_millis((u - now_ms()).max(0) as u64))
             }
             Ok(_) => continue,

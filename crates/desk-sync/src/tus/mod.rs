@@ -168,11 +168,25 @@ impl PaksClient {
         checksum: bool,
         on: &mut (dyn FnMut(UploadStep<'_>) -> Result<()> + Send),
     ) -> Result<String> {
-        let mut url = known_url;
+        self.tus_upload_at(source, known_url.map(|u| (u, None)), sizer, checksum, on).await
+    }
+
+    /// As `tus_upload`, with the server's offset for the known URL when it was just asked
+    /// (a HEAD sent beside the reachability probe), so the resume skips one round trip.
+    pub async fn tus_upload_at(
+        &self,
+        source: &UploadSource,
+        known: Option<(String, Option<u64>)>,
+        sizer: &mut ChunkSizer,
+        checksum: bool,
+        on: &mut (dyn FnMut(UploadStep<'_>) -> Result<()> + Send),
+    ) -> Result<String> {
+        let mut url = known;
         let mut restarts = 0;
         loop {
             let (current, mut offset) = match url.take() {
-                Some(u) => match self.tus_head(&u).await {
+                Some((u, Some(offset))) => (u, offset),
+                Some((u, None)) => match self.tus_head(&u).await {
                     Ok(offset) => (u, offset),
                     Err(TusError::Gone) => (self.create_fresh(source, on).await?, 0),
                     Err(TusError::OffsetMismatch) => {

@@ -273,7 +273,7 @@ pub fn desk(dir: &Path, url: &str, token: &str, public_key: &str) -> Arc<Store> 
         auto_send: true,
     };
     settings.save(&store).unwrap();
-    TokenStore::new(dir).save(token).unwrap();
+    TokenStore::file_only(dir).save(token).unwrap();
     store
 }
 

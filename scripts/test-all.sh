@@ -5,12 +5,15 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental caches double target/ on a one-shot build; CI machines have little disk.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n==> %s\n' "$*"; }
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 
 step "set-up"
+df -h . | tail -1
 scripts/setup-debian.sh test
 
 step "format"
@@ -35,8 +38,8 @@ fi
 step "UI type check and unit tests"
 (cd ui && npm run check && npm test)
 
-step "desktop app build"
-cargo build -p paks-desk --locked
+step "desktop app and reference server builds (the end-to-end tests run both)"
+cargo build -p paks-desk -p paks-server --locked
 
 step "end-to-end tests of the real app under Xvfb"
 xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p paks-desk-e2e --locked --tests -- --test-threads=1 \
@@ -44,4 +47,5 @@ xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p paks-desk-e2e --locked --te
 
 echo
 echo "All checks passed."
+du -sh target 2>/dev/null || true
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$results"

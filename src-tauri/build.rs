@@ -22,6 +22,23 @@ const COMMANDS: &[&str] = &[
     "catalog_crosswalk_notice",
     "revision_list",
     "revision_restore",
+    "attachment_list",
+    "attachment_pick",
+    "attachment_add_dropped",
+    "attachment_remove",
+    "attachment_open",
+    "search",
+    "sync_settings_get",
+    "sync_settings_set",
+    "sync_connect",
+    "sync_connectivity",
+    "sync_now",
+    "case_submit",
+    "case_new_version",
+    "outbox_list",
+    "outbox_retry",
+    "outbox_cancel",
+    "window_close_ready",
 ];
 
 fn main() {

@@ -24,6 +24,13 @@ impl From<desk_core::Error> for CommandError {
     }
 }
 
+impl From<desk_sync::SyncError> for CommandError {
+    fn from(err: desk_sync::SyncError) -> Self {
+        tracing::warn!(code = err.code(), "command failed: {err}");
+        Self::new(err.code(), err.to_string())
+    }
+}
+
 impl std::fmt::Display for CommandError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.message, self.code)

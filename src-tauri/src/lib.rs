@@ -1,22 +1,27 @@
-//! PAKS Desk's desktop shell: opens the store, registers the commands, runs the window.
+//! PAKS Desk's desktop shell: opens the store, starts the sync worker, registers the commands
+//! and plugins, runs the window.
 
+pub mod background_sync;
+pub mod close_guard;
 pub mod commands;
+pub mod dropped_files;
 pub mod error;
+pub mod indexing;
+pub mod logging;
+pub mod outbox_view;
+pub mod ui_events;
+
+use std::process::ExitCode;
+use std::sync::Arc;
 
 use desk_core::Store;
-use tauri::Manager;
-use tracing_subscriber::EnvFilter;
+use tauri::{Manager, WindowEvent};
 
+use crate::background_sync::SyncState;
+use crate::close_guard::CloseGuard;
 use crate::commands::Startup;
+use crate::dropped_files::DroppedFiles;
 use crate::error::CommandError;
-
-/// Logs go to stderr; `RUST_LOG` overrides the default level.
-fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Fails only if a subscriber is already set (e.g. twice in one process); keep the first.
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-}
 
 fn open_store() -> Result<Store, CommandError> {
     let dir = desk_core::store::default_data_dir().ok_or_else(|| {
@@ -30,23 +35,50 @@ fn open_store() -> Result<Store, CommandError> {
     Ok(Store::open(&dir)?)
 }
 
+fn start(app: &tauri::AppHandle) -> Result<(), CommandError> {
+    let store = Arc::new(open_store()?);
+    let sync = SyncState::start(app, store.clone())?;
+    indexing::index_pending(app, &store);
+    app.manage(store);
+    app.manage(sync);
+    Ok(())
+}
+
 /// Runs the app; returns the process exit code.
-pub fn run() -> i32 {
-    init_logging();
+pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
+        // First, so a second launch only brings the running window forward.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
-            match open_store() {
-                Ok(store) => {
-                    app.manage(store);
-                    app.manage(Startup(None));
-                }
+            logging::init(app.path().app_log_dir().ok().as_deref());
+            app.manage(DroppedFiles::default());
+            app.manage(CloseGuard::new(app.handle().clone()));
+            match start(app.handle()) {
+                Ok(()) => app.manage(Startup(None)),
                 // The window still opens and shows why; commands needing the store then fail.
                 Err(err) => {
-                    tracing::error!(code = %err.code, "could not open the store: {}", err.message);
-                    app.manage(Startup(Some(err)));
+                    tracing::error!(code = %err.code, "could not start: {}", err.message);
+                    app.manage(Startup(Some(err)))
                 }
-            }
+            };
             Ok(())
+        })
+        .on_window_event(|window, event| match event {
+            WindowEvent::DragDrop(drop) => {
+                window.state::<DroppedFiles>().on_event(window.app_handle(), drop);
+            }
+            WindowEvent::CloseRequested { api, .. } => {
+                window.state::<CloseGuard>().on_close_requested(api);
+            }
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             commands::startup_error,
@@ -67,13 +99,30 @@ pub fn run() -> i32 {
             commands::catalog::catalog_crosswalk_notice,
             commands::revisions::revision_list,
             commands::revisions::revision_restore,
+            commands::attachments::attachment_list,
+            commands::attachments::attachment_pick,
+            commands::attachments::attachment_add_dropped,
+            commands::attachments::attachment_remove,
+            commands::attachments::attachment_open,
+            commands::search::search,
+            commands::sync::sync_settings_get,
+            commands::sync::sync_settings_set,
+            commands::sync::sync_connect,
+            commands::sync::sync_connectivity,
+            commands::sync::sync_now,
+            commands::sync::case_submit,
+            commands::sync::case_new_version,
+            commands::sync::outbox_list,
+            commands::sync::outbox_retry,
+            commands::sync::outbox_cancel,
+            commands::window::window_close_ready,
         ])
         .run(tauri::generate_context!());
     match result {
-        Ok(()) => 0,
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("PAKS Desk stopped: {err}");
-            1
+            ExitCode::FAILURE
         }
     }
 }

@@ -30,6 +30,6 @@ pub use plan::{Action, Connectivity, Idle};
 pub use progress::{EventSink, Progress, SyncEvent};
 pub use send_lock::{OtherSender, SendLock};
 pub use settings::SyncSettings;
-pub use snapshot::{file_to_send, submit_case};
+pub use snapshot::{cancel_submission, file_to_send, submit_case};
 pub use token::{TokenLocation, TokenStore};
 pub use worker::{Command, SyncHandle, SyncWorker};

@@ -208,3 +208,13 @@ pub fn submit_case(
     }
     Ok(job)
 }
+
+/// Takes a queued case out of the outbox before PAKS has it, and makes it a draft again.
+pub fn cancel_submission(store: &Store, outbox: &Outbox, submission_job: i64) -> Result<Case> {
+    let case_id = outbox.cancel(submission_job)?;
+    let case = store.case(case_id)?;
+    if case.status == CaseStatus::Queued {
+        return Ok(store.set_status(case_id, CaseStatus::Draft)?);
+    }
+    Ok(case)
+}

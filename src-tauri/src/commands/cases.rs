@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use desk_core::catalog::SdgSuggestion;
 use desk_core::{
     Case, CaseField, CaseFilter, CaseSummary, Framework, LinkInput, MissingItem, SavedField, Store,
@@ -8,7 +10,7 @@ use crate::error::CommandResult;
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_list(
-    store: State<'_, Store>,
+    store: State<'_, Arc<Store>>,
     filter: Option<CaseFilter>,
 ) -> CommandResult<Vec<CaseSummary>> {
     Ok(store.list_cases(&filter.unwrap_or_default())?)
@@ -16,7 +18,7 @@ pub async fn case_list(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_create(
-    store: State<'_, Store>,
+    store: State<'_, Arc<Store>>,
     title: String,
     country: Option<String>,
 ) -> CommandResult<Case> {
@@ -24,13 +26,13 @@ pub async fn case_create(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn case_get(store: State<'_, Store>, id: i64) -> CommandResult<Case> {
+pub async fn case_get(store: State<'_, Arc<Store>>, id: i64) -> CommandResult<Case> {
     Ok(store.case(id)?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_set_field(
-    store: State<'_, Store>,
+    store: State<'_, Arc<Store>>,
     id: i64,
     field: CaseField,
     value: String,
@@ -40,7 +42,7 @@ pub async fn case_set_field(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_link_goal(
-    store: State<'_, Store>,
+    store: State<'_, Arc<Store>>,
     id: i64,
     link: LinkInput,
 ) -> CommandResult<Case> {
@@ -49,7 +51,7 @@ pub async fn case_link_goal(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_unlink_goal(
-    store: State<'_, Store>,
+    store: State<'_, Arc<Store>>,
     id: i64,
     framework: Framework,
     target: String,
@@ -59,13 +61,16 @@ pub async fn case_unlink_goal(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn case_missing(store: State<'_, Store>, id: i64) -> CommandResult<Vec<MissingItem>> {
+pub async fn case_missing(
+    store: State<'_, Arc<Store>>,
+    id: i64,
+) -> CommandResult<Vec<MissingItem>> {
     Ok(store.case(id)?.missing())
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_suggested_sdg(
-    store: State<'_, Store>,
+    store: State<'_, Arc<Store>>,
     id: i64,
 ) -> CommandResult<Vec<SdgSuggestion>> {
     Ok(store.suggested_sdg_targets(id)?)

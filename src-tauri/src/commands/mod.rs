@@ -1,10 +1,14 @@
-//! The commands the UI invokes. Each is thin: state and arguments in, one call into desk-core,
+//! The commands the UI invokes. Each is thin: state and arguments in, one call into a crate,
 //! a `CommandError` out. They are `async` so Tauri runs them off the main (UI) thread.
 
+pub mod attachments;
 pub mod cases;
 pub mod catalog;
 pub mod profile;
 pub mod revisions;
+pub mod search;
+pub mod sync;
+pub mod window;
 
 use crate::error::CommandError;
 

@@ -1,16 +1,21 @@
+use std::sync::Arc;
+
 use desk_core::{Case, Revision, Store};
 use tauri::State;
 
 use crate::error::CommandResult;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn revision_list(store: State<'_, Store>, case_id: i64) -> CommandResult<Vec<Revision>> {
+pub async fn revision_list(
+    store: State<'_, Arc<Store>>,
+    case_id: i64,
+) -> CommandResult<Vec<Revision>> {
     Ok(store.revisions(case_id)?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn revision_restore(
-    store: State<'_, Store>,
+    store: State<'_, Arc<Store>>,
     case_id: i64,
     revision_id: i64,
 ) -> CommandResult<Case> {

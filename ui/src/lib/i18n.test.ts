@@ -40,8 +40,26 @@ describe('i18n', () => {
     expect(t('editor.wordsOf', { n: 5 })).toBe('5 of about {max} words');
   });
 
-  it('falls back to English for a key a language lacks', () => {
+  it('has French for every English message, with the same placeholders', () => {
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [key, english] of Object.entries(dictionaries.en)) {
+      const french = dictionaries.fr[key as keyof typeof dictionaries.en];
+      expect(french, key).toBeTypeOf('string');
+      expect(placeholders(french ?? ''), key).toEqual(placeholders(english ?? ''));
+    }
     setLocale('fr');
-    expect(t('cases.new')).toBe('New case');
+    expect(t('cases.sending', { percent: 43 })).toBe('Envoi 43 %');
+  });
+
+  it('falls back to English for a key a language lacks', () => {
+    const kept = dictionaries.fr['cases.new'];
+    delete dictionaries.fr['cases.new'];
+    try {
+      setLocale('fr');
+      expect(t('cases.new')).toBe('New case');
+      expect(t('cases.heading')).toBe('Études de cas');
+    } finally {
+      dictionaries.fr['cases.new'] = kept;
+    }
   });
 });

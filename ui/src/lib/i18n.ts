@@ -1,6 +1,8 @@
 // Every string the UI shows goes through `t()`. English is the reference; other languages may
 // leave keys out and fall back to English. Text from the user or from the catalogs is not here.
 
+import { fr } from './i18n-fr';
+
 const en = {
   'app.name': 'PAKS Desk',
   'app.loading': 'Opening your cases…',
@@ -136,22 +138,124 @@ const en = {
   'option.stage.implemented': 'Implemented',
   'option.stage.scaled': 'Scaled up',
   'option.stage.completed': 'Completed',
+
+  'nav.cases': 'Cases',
+  'nav.outbox': 'Outbox',
+  'nav.settings': 'Settings',
+
+  'net.online': 'PAKS connected',
+  'net.unreachable': 'PAKS unreachable',
+  'net.notConnected': 'Not connected to PAKS',
+  'net.unknown': 'Checking PAKS…',
+
+  'search.label': 'Search cases and their files',
+  'search.placeholder': 'A word from a case, a slide or a report…',
+  'search.none': 'Nothing matches “{query}”.',
+  'search.inFile': '{name}, {unit} {n}',
+  'filter.all': 'All',
+  'filter.goal': 'MDG goal',
+  'filter.goalN': 'Goal {n}',
+  'cases.noneFiltered': 'No case matches these filters.',
+  'cases.sending': 'Sending {percent}%',
+  'cases.waitingNetwork': 'Waiting for PAKS',
+  'cases.needsAttention': 'Needs your attention',
+
+  'files.heading': 'Files',
+  'files.intro': 'Drop slides, PDFs or documents on this window, or choose them.',
+  'files.add': 'Attach files…',
+  'files.attaching': 'Attaching…',
+  'files.none': 'No files attached.',
+  'files.already': '{name} was already attached to this case.',
+  'files.units': '{n} × {unit}',
+  'files.uploadTime': 'about {time} to send',
+  'files.open': 'Open',
+  'files.remove': 'Remove',
+  'files.removeLabel': 'Remove {name}',
+  'files.removeConfirm': 'Remove this file from the case?',
+  'files.removeYes': 'Yes, remove',
+  'files.removeNo': 'Keep it',
+
+  'submit.heading': 'Send to PAKS',
+  'submit.intro': 'One click: the case and its files are kept safe on this computer and sent as soon as PAKS can be reached.',
+  'submit.button': 'Submit to PAKS',
+  'submit.refused': 'This case cannot be sent yet.',
+  'submit.progressLabel': 'Sent so far',
+  'submit.bytes': '{percent}% confirmed by PAKS',
+  'submit.left': '{time} left',
+
+  'job.queued': 'Waiting to be sent',
+  'job.uploading': 'Sending',
+  'job.waiting_network': 'Waiting for a connection to PAKS; it will send by itself',
+  'job.retry_scheduled': 'Will try again at {time}',
+  'job.needs_attention': 'Needs your attention',
+  'job.done': 'Received by PAKS',
+
+  'outbox.heading': 'Outbox',
+  'outbox.empty': 'Nothing waits to be sent.',
+  'outbox.sendNow': 'Send now',
+  'outbox.retry': 'Retry now',
+  'outbox.cancel': 'Cancel sending',
+  'outbox.received': 'Received by PAKS',
+
+  'receipt.received': 'Received by {server}',
+  'receipt.id': 'Receipt',
+  'receipt.time': 'Received at',
+  'receipt.caseChecksum': 'Case SHA-256',
+  'receipt.status': 'Status at PAKS: {status}',
+  'receipt.checkNow': 'Check status now',
+  'receipt.newVersion': 'Edit and resubmit',
+
+  'review.received': 'Received',
+  'review.under_review': 'Under review',
+  'review.published': 'Published',
+  'review.changes_requested': 'Changes requested',
+
+  'revisions.heading': 'Revisions',
+  'revisions.none': 'No earlier versions yet.',
+  'revisions.changed': 'Changed: {fields}',
+  'revisions.chars': 'characters',
+  'revisions.restore': 'Restore this version',
+  'revisions.kind.autosave': 'while typing',
+  'revisions.kind.checkpoint': 'checkpoint',
+  'revisions.kind.before_restore': 'before a restore',
+  'revisions.kind.restored': 'restored',
+
+  'settings.heading': 'Settings',
+  'settings.paks': 'PAKS',
+  'settings.notConnected': 'Not connected yet. Enter the PAKS address and the token your PAKS operator gave you.',
+  'settings.connectedTo': 'Connected to {name} ({url}).',
+  'settings.url': 'PAKS address',
+  'settings.token': 'Token',
+  'settings.connect': 'Check and connect',
+  'settings.checking': 'Checking…',
+  'settings.connected': 'Connected to {name}.',
+  'settings.keyChanged': 'This PAKS answered with a different key than before. If you did not expect this, ask your PAKS operator before sending.',
+  'settings.sending': 'Sending',
+  'settings.autoSend': 'Send automatically when PAKS can be reached',
+  'settings.proxy': 'Proxy (optional)',
+  'settings.proxyHint': 'Leave empty to use the system proxy.',
+  'settings.bandwidth': 'Upload limit in kbit/s (optional)',
+  'settings.bandwidthHint': 'Keeps room for colleagues on a shared office link. Empty: no limit.',
+  'settings.bandwidthInvalid': 'The upload limit must be a whole number of kbit/s.',
+  'settings.save': 'Save',
+  'settings.saved': 'Saved.',
+  'settings.language': 'Language',
 } as const;
 
 export type MessageKey = keyof typeof en;
 export type Locale = 'en' | 'fr';
 type Dictionary = Partial<Record<MessageKey, string>>;
 
-export const dictionaries: Record<Locale, Dictionary> = {
-  en,
-  // French comes later; until then every key falls back to English.
-  fr: {},
-};
+export const dictionaries: Record<Locale, Dictionary> = { en, fr };
 
 let current: Locale = 'en';
 
 export function setLocale(locale: Locale): void {
   current = locale;
+}
+
+export function getLocale(): Locale {
+  return current;
 }
 
 export function isMessageKey(key: string): key is MessageKey {

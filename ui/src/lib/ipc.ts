@@ -4,7 +4,15 @@
 
 import { invoke } from '@tauri-apps/api/core';
 
+import type { Attached as AttachedBinding } from './bindings/Attached';
+import type { Attachment as AttachmentBinding } from './bindings/Attachment';
 import type { Case as CaseBinding } from './bindings/Case';
+import type { CaseFiles as CaseFilesBinding } from './bindings/CaseFiles';
+import type { ConnectedView } from './bindings/ConnectedView';
+import type { Connectivity } from './bindings/Connectivity';
+import type { OutboxItem as OutboxItemBinding } from './bindings/OutboxItem';
+import type { SearchHit as SearchHitBinding } from './bindings/SearchHit';
+import type { SendingSettings } from './bindings/SendingSettings';
 import type { CaseField } from './bindings/CaseField';
 import type { CaseFilter } from './bindings/CaseFilter';
 import type { CaseSummary as CaseSummaryBinding } from './bindings/CaseSummary';
@@ -40,8 +48,16 @@ export type Case = Wire<CaseBinding>;
 export type CaseSummary = Wire<CaseSummaryBinding>;
 export type Revision = Wire<RevisionBinding>;
 export type SavedField = Wire<SavedFieldBinding>;
+export type Attached = Wire<AttachedBinding>;
+export type Attachment = Wire<AttachmentBinding>;
+export type CaseFiles = Wire<CaseFilesBinding>;
+export type OutboxItem = Wire<OutboxItemBinding>;
+export type SearchHit = Wire<SearchHitBinding>;
 
 export type {
+  ConnectedView,
+  Connectivity,
+  SendingSettings,
   CaseField,
   CommandError,
   Country,
@@ -129,4 +145,35 @@ export const ipc = {
   revisionList: (caseId: number) => call<Revision[]>('revision_list', { case_id: caseId }),
   revisionRestore: (caseId: number, revisionId: number) =>
     call<Case>('revision_restore', { case_id: caseId, revision_id: revisionId }),
+
+  attachmentList: (caseId: number) => call<CaseFiles>('attachment_list', { case_id: caseId }),
+  attachmentPick: (caseId: number) => call<Attached[]>('attachment_pick', { case_id: caseId }),
+  attachmentAddDropped: (caseId: number, dropId: number) =>
+    call<Attached[]>('attachment_add_dropped', { case_id: caseId, drop_id: dropId }),
+  attachmentRemove: (caseId: number, sha256: string) =>
+    call<null>('attachment_remove', { case_id: caseId, sha256 }),
+  attachmentOpen: (caseId: number, sha256: string) =>
+    call<null>('attachment_open', { case_id: caseId, sha256 }),
+
+  search: (text: string, filter: CaseFilter | null = null) =>
+    call<SearchHit[]>('search', { text, filter }),
+
+  syncSettingsGet: () => call<SendingSettings>('sync_settings_get'),
+  syncSettingsSet: (proxy: string | null, bandwidthKbps: number | null, autoSend: boolean) =>
+    call<SendingSettings>('sync_settings_set', {
+      proxy,
+      bandwidth_kbps: bandwidthKbps,
+      auto_send: autoSend,
+    }),
+  syncConnect: (url: string, token: string) => call<ConnectedView>('sync_connect', { url, token }),
+  syncConnectivity: () => call<Connectivity>('sync_connectivity'),
+  syncNow: () => call<null>('sync_now'),
+
+  caseSubmit: (id: number) => call<OutboxItem>('case_submit', { id }),
+  caseNewVersion: (id: number) => call<Case>('case_new_version', { id }),
+  outboxList: () => call<OutboxItem[]>('outbox_list'),
+  outboxRetry: (jobId: number) => call<null>('outbox_retry', { job_id: jobId }),
+  outboxCancel: (jobId: number) => call<Case>('outbox_cancel', { job_id: jobId }),
+
+  windowCloseReady: () => call<null>('window_close_ready'),
 };

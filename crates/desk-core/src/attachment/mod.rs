@@ -6,6 +6,7 @@ mod check;
 mod index;
 mod name;
 mod upload;
+mod viewing;
 
 use std::path::Path;
 

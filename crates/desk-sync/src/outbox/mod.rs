@@ -2,6 +2,7 @@
 //! `outbox.sqlite3` in the data folder (separate from the case store, so the two schemas
 //! migrate independently). The case is referenced by id + uid + version.
 
+mod cancel;
 mod jobs;
 mod migrations;
 

@@ -1,0 +1,110 @@
+//! The sync worker running inside the app: started at launch (it resumes the outbox by itself),
+//! its events forwarded to the UI, and a desktop notification when PAKS receives or publishes a
+//! case.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use desk_core::{CaseStatus, Store};
+use desk_sync::{
+    Command, Engine, EventSink, Outbox, SyncEvent, SyncHandle, SyncSettings, SyncWorker,
+};
+use tauri::{AppHandle, Emitter};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::error::CommandError;
+use crate::ui_events::{self, Connectivity, SyncUpdate};
+
+pub struct SyncState {
+    pub handle: SyncHandle,
+    pub outbox: Arc<Outbox>,
+    connectivity: Arc<Mutex<Connectivity>>,
+    // Kept so the worker lives as long as the app.
+    _worker: SyncWorker,
+}
+
+impl SyncState {
+    pub fn start(app: &AppHandle, store: Arc<Store>) -> Result<Self, CommandError> {
+        let settings = SyncSettings::load(&store)?;
+        let initial = if settings.paks_url.is_some() {
+            Connectivity::Unknown
+        } else {
+            Connectivity::NotConnected
+        };
+        let connectivity = Arc::new(Mutex::new(initial));
+        let sink = event_sink(app.clone(), store.clone(), connectivity.clone());
+        let engine = Engine::open(store.dir(), store.clone(), sink)?;
+        let outbox = engine.outbox().clone();
+        // SyncWorker spawns on the current tokio runtime: enter Tauri's.
+        let runtime = tauri::async_runtime::handle();
+        let _entered = runtime.inner().enter();
+        let worker = SyncWorker::start(engine);
+        Ok(Self { handle: worker.handle(), outbox, connectivity, _worker: worker })
+    }
+
+    pub fn connectivity(&self) -> Connectivity {
+        self.connectivity.lock().map(|c| c.clone()).unwrap_or(Connectivity::Unknown)
+    }
+
+    pub fn set_connectivity(&self, value: Connectivity) {
+        if let Ok(mut c) = self.connectivity.lock() {
+            *c = value;
+        }
+    }
+
+    /// Asks the worker to check PAKS and send what waits. False if it has stopped.
+    pub fn send_now(&self) -> bool {
+        self.handle.try_send(Command::NetworkBack) && self.handle.try_send(Command::Kick)
+    }
+}
+
+fn event_sink(
+    app: AppHandle,
+    store: Arc<Store>,
+    connectivity: Arc<Mutex<Connectivity>>,
+) -> EventSink {
+    let notified: Mutex<HashMap<i64, CaseStatus>> = Mutex::new(HashMap::new());
+    Arc::new(move |event: &SyncEvent| {
+        let update = SyncUpdate::from(event);
+        if let SyncUpdate::Connectivity { connectivity: now } = &update
+            && let Ok(mut c) = connectivity.lock()
+        {
+            *c = now.clone();
+        }
+        if let Err(err) = app.emit(ui_events::SYNC, &update) {
+            tracing::warn!("could not send a sync event to the window: {err}");
+        }
+        if let SyncEvent::Job { case_id, .. } = event {
+            notify_if_news(&app, &store, &notified, *case_id);
+        }
+    })
+}
+
+/// A notification when a case's status becomes one the focal point waits for.
+fn notify_if_news(
+    app: &AppHandle,
+    store: &Store,
+    notified: &Mutex<HashMap<i64, CaseStatus>>,
+    case_id: i64,
+) {
+    let Ok(case) = store.case(case_id) else { return };
+    let body = match case.status {
+        CaseStatus::Submitted => "PAKS has received it. The receipt is in PAKS Desk.",
+        CaseStatus::Published => "PAKS has published it.",
+        CaseStatus::ChangesRequested => "The PAKS reviewers ask for changes. Open it to read why.",
+        _ => return,
+    };
+    let Ok(mut seen) = notified.lock() else { return };
+    if seen.insert(case_id, case.status) == Some(case.status) {
+        return;
+    }
+    let title = case
+        .fields
+        .get(&desk_core::CaseField::Title)
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("Your case study");
+    if let Err(err) = app.notification().builder().title(title).body(body).show() {
+        tracing::info!("no desktop notification ({err}); the app shows the status");
+    }
+}

@@ -1,0 +1,124 @@
+//! The outbox as the UI shows it: per case and per file, the state in plain words' codes, bytes
+//! confirmed by PAKS, the last error, and the receipt once PAKS has the case.
+
+use desk_sync::{OutboxEntry, UploadJob};
+use paks_protocol::Receipt;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxItem {
+    #[ts(type = "number")]
+    pub job_id: i64,
+    #[ts(type = "number")]
+    pub case_id: i64,
+    #[ts(type = "number")]
+    pub case_version: i64,
+    /// queued, uploading, waiting_network, retry_scheduled, needs_attention, done.
+    pub state: String,
+    /// upload, submit or review.
+    pub phase: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub last_error_code: Option<String>,
+    /// Unix ms; meaningful when `state` is retry_scheduled.
+    #[ts(type = "number")]
+    pub next_attempt_at: i64,
+    #[ts(type = "number")]
+    pub bytes_confirmed: u64,
+    #[ts(type = "number")]
+    pub bytes_total: u64,
+    pub files: Vec<OutboxFile>,
+    pub receipt: Option<ReceiptView>,
+    /// What PAKS says of it: received, under_review, published, changes_requested.
+    pub review_state: Option<String>,
+    pub review_comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxFile {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    #[ts(type = "number")]
+    pub bytes_confirmed: u64,
+    pub state: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ReceiptView {
+    pub submission_id: String,
+    pub server_name: String,
+    /// RFC 3339, UTC, as PAKS signed it.
+    pub received_at: String,
+    pub case_sha256: String,
+    pub files: Vec<ReceiptFileView>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ReceiptFileView {
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl From<&UploadJob> for OutboxFile {
+    fn from(u: &UploadJob) -> Self {
+        Self {
+            id: u.id,
+            name: u.name.clone(),
+            size: u.size,
+            bytes_confirmed: u.bytes_confirmed.min(u.size),
+            state: u.state.as_str().to_owned(),
+            attempts: u.attempts,
+            last_error: u.last_error.clone(),
+        }
+    }
+}
+
+impl From<&OutboxEntry> for OutboxItem {
+    fn from(e: &OutboxEntry) -> Self {
+        let s = &e.submission;
+        // Only verified receipts are stored; one that no longer parses is shown as absent.
+        let receipt =
+            s.receipt.as_deref().and_then(|json| serde_json::from_str::<Receipt>(json).ok()).map(
+                |r| ReceiptView {
+                    submission_id: r.submission_id.to_string(),
+                    server_name: r.server_name,
+                    received_at: r.received_at,
+                    case_sha256: r.case_sha256,
+                    files: r
+                        .files
+                        .into_iter()
+                        .map(|f| ReceiptFileView { name: f.name, size: f.size, sha256: f.sha256 })
+                        .collect(),
+                },
+            );
+        Self {
+            job_id: s.id,
+            case_id: s.case_id,
+            case_version: s.case_version,
+            state: s.state.as_str().to_owned(),
+            phase: s.phase.as_str().to_owned(),
+            attempts: s.attempts,
+            last_error: s.last_error.clone(),
+            last_error_code: s.last_error_code.clone(),
+            next_attempt_at: s.next_attempt_at,
+            bytes_confirmed: e.bytes_confirmed,
+            bytes_total: e.bytes_total,
+            files: e.uploads.iter().map(OutboxFile::from).collect(),
+            receipt,
+            review_state: s.review_state.clone(),
+            review_comment: s.review_comment.clone(),
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The harness shared by the end-to-end tests: tauri-driver, sessions, waits, screenshots.
+#![allow(dead_code)] // Each test file uses a part of the harness.
+
+use std::error::Error;
+use std::fs;
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+pub type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("PAKS_DESK_APP") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("debug").join("paks-desk")
+}
+
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+}
+
+pub fn tauri_driver_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return Some(PathBuf::from(path));
+    }
+    find_on_path("tauri-driver").or_else(|| {
+        let home = std::env::var_os("HOME")?;
+        Some(PathBuf::from(home).join(".cargo/bin/tauri-driver")).filter(|p| p.is_file())
+    })
+}
+
+/// A port nobody listens on now (others on this machine may use 4444).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+}
+
+pub fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(
+        &SocketAddrV4::new(Ipv4Addr::LOCALHOST, port).into(),
+        Duration::from_millis(200),
+    )
+    .is_ok()
+}
+
+/// tauri-driver and the WebKitWebDriver it starts. Dropping it stops both, test failed or not.
+pub struct Drivers {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drivers {
+    pub fn start(
+        driver: &Path,
+        data_dir: &Path,
+        log: PathBuf,
+        env: &[(&str, String)],
+    ) -> TestResult<Self> {
+        let (port, native_port) = (free_port()?, free_port()?);
+        let log_file = fs::File::create(&log)?;
+        let child = Command::new(driver)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            // tauri-driver passes its environment on to WebKitWebDriver and so to the app.
+            .env("PAKS_DESK_DATA_DIR", data_dir)
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .spawn()
+            .map_err(|err| format!("could not start {}: {err}", driver.display()))?;
+        let mut drivers = Drivers { child, port, log };
+        let deadline = Instant::now() + WAIT;
+        while !(listening(port) && listening(native_port)) {
+            if let Some(status) = drivers.child.try_wait()? {
+                return Err(
+                    format!("tauri-driver exited ({status}):\n{}", drivers.log_text()).into()
+                );
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "tauri-driver (port {port}) and WebKitWebDriver (port {native_port}) did not \
+                     both listen within {WAIT:?}:\n{}",
+                    drivers.log_text()
+                )
+                .into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(drivers)
+    }
+
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Drivers {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver, which would otherwise be
+        // orphaned and keep its port.
+        let pid = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        eprintln!("tauri-driver ignored SIGTERM for 10 s; killing it");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn new_session(drivers: &Drivers, app: &Path) -> TestResult<Client> {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("wry"));
+    capabilities.insert("tauri:options".into(), json!({ "application": app }));
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", drivers.port))
+        .await
+        .map_err(|err| {
+            format!("could not open a WebDriver session: {err}\n{}", drivers.log_text())
+        })?;
+    Ok(client)
+}
+
+/// Runs `scenario` in a fresh session and always deletes the session (which closes the app).
+pub async fn with_session<F>(drivers: &Drivers, app: &Path, scenario: F) -> TestResult
+where
+    F: AsyncFnOnce(&Client) -> TestResult,
+{
+    let client = new_session(drivers, app).await?;
+    let outcome = scenario(&client).await;
+    let closed = client.close().await;
+    outcome?;
+    closed.map_err(|err| format!("could not close the session: {err}"))?;
+    Ok(())
+}
+
+/// Fails the test with `message` (never panics, so the session is still closed).
+pub fn ensure(condition: bool, message: String) -> TestResult {
+    if condition { Ok(()) } else { Err(message.into()) }
+}
+
+pub async fn find(client: &Client, test_id: &str) -> TestResult<Element> {
+    let css = format!("[data-testid=\"{test_id}\"]");
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&css))
+        .await
+        .map_err(|err| format!("no element {css} within {WAIT:?}: {err}").into())
+}
+
+/// Waits for the first of several test ids to appear; returns which.
+pub async fn first_of(client: &Client, test_ids: &[&str]) -> TestResult<String> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        for id in test_ids {
+            let css = format!("[data-testid=\"{id}\"]");
+            if client.find(Locator::Css(&css)).await.is_ok() {
+                return Ok((*id).to_owned());
+            }
+        }
+        if Instant::now() > deadline {
+            let page = client.source().await.unwrap_or_default();
+            return Err(
+                format!("none of {test_ids:?} appeared within {WAIT:?}; page:\n{page}").into()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn wait_for_attr(element: &Element, attr: &str, wanted: &str) -> TestResult {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let value = element.attr(attr).await?;
+        if value.as_deref() == Some(wanted) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{attr} stayed {value:?}, wanted {wanted:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn screenshot(client: &Client, name: &str) -> TestResult {
+    // WebKitWebDriver captures the last painted frame: let the page paint what the DOM now says.
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 250)));",
+            vec![],
+        )
+        .await?;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    fs::create_dir_all(&dir)?;
+    fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;
+    Ok(())
+}
+
+pub async fn choose(client: &Client, select_test_id: &str, value: &str) -> TestResult {
+    let select = find(client, select_test_id).await?;
+    select.select_by_value(value).await?;
+    Ok(())
+}
+
+/// The app binary and tauri-driver, or what to do to get them (the test fails, never skips).
+pub fn preflight() -> TestResult<(PathBuf, PathBuf)> {
+    let app = app_binary();
+    if !app.is_file() {
+        return Err(format!(
+            "the app binary {} is missing. Build it first:\n  (cd ui && npm ci && npm run build)\n  \
+             cargo build -p paks-desk\n(or set PAKS_DESK_APP to its path)",
+            app.display()
+        )
+        .into());
+    }
+    let Some(driver) = tauri_driver_binary() else {
+        return Err("tauri-driver is missing: cargo install tauri-driver --locked \
+                    (or set TAURI_DRIVER to its path)"
+            .into());
+    };
+    if find_on_path("WebKitWebDriver").is_none() {
+        return Err("WebKitWebDriver is missing: apt-get install webkit2gtk-driver".into());
+    }
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("no display: run the test under a virtual one, \
+                    e.g. xvfb-run -a cargo test -p paks-desk-e2e"
+            .into());
+    }
+    Ok((app, driver))
+}
+
+/// One app window at a time: the tests of this file run one after the other.
+pub static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Starts the drivers with the app's data folder at `data_dir`, runs `scenarios`, stops them.
+pub async fn with_drivers<F>(data_dir: &Path, scenarios: F) -> TestResult
+where
+    F: AsyncFnOnce(&Drivers, &Path) -> TestResult,
+{
+    with_drivers_env(data_dir, &[], scenarios).await
+}
+
+/// As [`with_drivers`], with more environment for the app.
+pub async fn with_drivers_env<F>(
+    data_dir: &Path,
+    env: &[(&str, String)],
+    scenarios: F,
+) -> TestResult
+where
+    F: AsyncFnOnce(&Drivers, &Path) -> TestResult,
+{
+    let (app, driver) = preflight()?;
+    let _one = ONE_APP_AT_A_TIME.lock().await;
+    let logs = tempfile::tempdir()?;
+    let drivers = Drivers::start(&driver, data_dir, logs.path().join("tauri-driver.log"), env)?;
+    let result = scenarios(&drivers, &app).await;
+    if result.is_err() {
+        eprintln!("--- tauri-driver log ---\n{}", drivers.log_text());
+    }
+    // Stop the drivers (and so the app) before the data folder goes.
+    drop(drivers);
+    result
+}

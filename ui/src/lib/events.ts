@@ -1,0 +1,23 @@
+// The app's events from the Rust side, typed with the generated bindings.
+
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+import type { AttachmentIndexed } from './bindings/AttachmentIndexed';
+import type { FilesDropped } from './bindings/FilesDropped';
+import type { SyncUpdate } from './bindings/SyncUpdate';
+import type { Wire } from './ipc';
+
+export type { SyncUpdate };
+export type SendProgress = Extract<Wire<SyncUpdate>, { kind: 'progress' }>['progress'];
+
+function on<T>(name: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+  return listen<T>(name, (event) => handler(event.payload));
+}
+
+export const events = {
+  sync: (handler: (update: Wire<SyncUpdate>) => void) => on('sync', handler),
+  attachmentIndexed: (handler: (indexed: Wire<AttachmentIndexed>) => void) =>
+    on('attachment-indexed', handler),
+  filesDropped: (handler: (dropped: Wire<FilesDropped>) => void) => on('files-dropped', handler),
+  closeRequested: (handler: () => void) => on('close-requested', handler),
+};

@@ -1,0 +1,138 @@
+#![allow(clippy::unwrap_used)] // A benchmark harness: a panic is the failure report.
+//! Launch time and idle memory of the real app under Xvfb, driven by WebDriver (a harness, not a
+//! test: it prints figures and asserts none).
+//!
+//! ```sh
+//! cargo build --release -p paks-desk -p desk-cli
+//! PAKS_DESK_APP=target/release/paks-desk PAKS_DESK_CLI=target/release/paks-desk-cli \
+//!   xvfb-run -a cargo bench -p paks-desk-e2e --bench app_launch
+//! ```
+//!
+//! - launch -> interactive case list: from asking tauri-driver for a session (which starts the
+//!   app) to the case list's "New case" button being present, over a store of 500 cases. The
+//!   WebDriver round trips are included, so this is an upper bound.
+//! - idle memory: PSS (proportional set size) of the app and every process under it (WebKit's
+//!   web and network processes), read from /proc/PID/smaps_rollup after 5 s idle.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const RUNS: usize = 7;
+const CASES: usize = 500;
+
+fn cli() -> PathBuf {
+    std::env::var_os("PAKS_DESK_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/paks-desk-cli"))
+}
+
+fn populate(data: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new(cli()).arg("--data").arg(data).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "profile",
+        "set",
+        "--name",
+        "Bench",
+        "--institution",
+        "Bench",
+        "--email",
+        "b@example.org",
+        "--country",
+        "LAO",
+    ]);
+    for i in 0..CASES {
+        run(&["case", "new", "--title", &format!("Case {i}"), "--country", "LAO"]);
+    }
+}
+
+/// Every process whose parent chain reaches `root`, and `root`.
+fn tree(root: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        parents.push((pid, ppid));
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    found
+}
+
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn app_pid(app: &Path) -> Option<u32> {
+    let wanted = std::fs::canonicalize(app).ok()?;
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+        (exe == wanted).then_some(pid)
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let data = tempfile::tempdir().unwrap();
+    populate(&data.path().join("data"));
+    let mut launches = Vec::new();
+    let mut pss = Vec::new();
+    with_drivers(&data.path().join("data"), async |drivers, app| {
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            let client = new_session(drivers, app).await?;
+            find(&client, "new-case").await?;
+            launches.push(started.elapsed());
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if let Some(pid) = app_pid(app) {
+                pss.push(tree(pid).into_iter().map(pss_kib).sum::<u64>());
+            }
+            client.close().await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    launches.sort();
+    pss.sort_unstable();
+    let app = std::env::var("PAKS_DESK_APP").unwrap_or_else(|_| "target/debug/paks-desk".into());
+    println!("app: {app}, {CASES} cases, {RUNS} launches");
+    println!(
+        "launch -> interactive case list: median {:?}, min {:?}, max {:?}",
+        launches[launches.len() / 2],
+        launches[0],
+        launches[launches.len() - 1]
+    );
+    if let Some(median) = pss.get(pss.len() / 2) {
+        println!(
+            "idle PSS of the app and its WebKit processes: median {:.0} MiB",
+            *median as f64 / 1024.0
+        );
+    } else {
+        println!("idle PSS: the app process was not found");
+    }
+}

@@ -59,3 +59,15 @@ if [ "$mode" = test ]; then
     (cd "$root/$dir" && npm ci --no-audit --no-fund)
   done
 fi
+
+if [ "$mode" = test ] && [ ! -x "$root/target/bagit-venv/bin/bagit.py" ]; then
+  # The Library of Congress BagIt tool: the hand-carry tests hold our bags against it.
+  command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || {
+    "${sudo_cmd[@]}" apt-get update -q -o DPkg::Lock::Timeout=600
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 python3 python3-venv
+  }
+  echo "==> bagit 1.8.1 (PyPI) in target/bagit-venv"
+  python3 -m venv "$root/target/bagit-venv"
+  "$root/target/bagit-venv/bin/pip" install --quiet --disable-pip-version-check bagit==1.8.1
+fi

@@ -2,6 +2,7 @@
 //! and support staff.
 
 mod attach_cmd;
+mod bag_cmd;
 mod case_cmd;
 mod catalog_cmd;
 mod output;
@@ -61,6 +62,10 @@ enum Command {
     Sync(sync_cmd::SyncArgs),
     /// A case's state as PAKS gives it.
     Status(sync_cmd::StatusArgs),
+    /// Writes a case version as a BagIt zip to carry to PAKS by hand (USB stick, a colleague).
+    ExportBag(bag_cmd::ExportArgs),
+    /// Opens a bag (e.g. a colleague's case) as a new draft; prints the new case id.
+    OpenBag(bag_cmd::OpenArgs),
 }
 
 /// Exit codes: 0 done, 1 the answer is "no" (e.g. `case check` on an incomplete case), 2 error.
@@ -104,6 +109,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox { json } => sync_cmd::outbox(&dir, json),
         Command::Sync(args) => sync_cmd::sync(store, &dir, args),
         Command::Status(args) => sync_cmd::status(&store, &dir, args),
+        Command::ExportBag(args) => bag_cmd::export(&store, &dir, args),
+        Command::OpenBag(args) => bag_cmd::open(&store, args),
         Command::Catalog(_) | Command::Extract(_) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -1,22 +1,9 @@
 #![allow(clippy::unwrap_used)] // Test helpers outside #[test] fns; a panic is the failure report.
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paks-desk-cli"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("PAKS_DESK_DATA_DIR")
-        .output()
-        .expect("run paks-desk-cli")
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = cli(data, args);
-    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::{cli, ok};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../desk-extract/tests/fixtures").join(name)

@@ -1,22 +1,9 @@
 #![allow(clippy::unwrap_used)] // Test helpers outside #[test] fns; a panic is the failure report.
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paks-desk-cli"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("PAKS_DESK_DATA_DIR")
-        .output()
-        .expect("run paks-desk-cli")
-}
+use std::process::{Command, Stdio};
 
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = cli(data, args);
-    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::{cli, ok};
 
 #[test]
 fn a_case_is_written_linked_checked_and_listed_from_the_terminal() {

@@ -14,7 +14,7 @@ mod schema;
 mod status;
 mod submission;
 
-pub use attachment::{AttachmentDescriptor, validate_file_name};
+pub use attachment::{AttachmentDescriptor, media_type_for_name, validate_file_name};
 pub use case::{
     CASE_SCHEMA_VERSION, CaseDocument, FocalPointContact, MdgLink, SdgLink, canonical_case_json,
     case_sha256,

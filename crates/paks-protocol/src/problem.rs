@@ -86,6 +86,7 @@ problem_types! {
     UploadIncomplete = "upload-incomplete", 422, "An attached upload is not complete";
     AttachmentMismatch = "attachment-mismatch", 422, "An attachment's size or SHA-256 differs from the upload";
     ReplacedNotFound = "replaced-not-found", 422, "The submission named in `replaces` is not a version of this case";
+    InvalidBag = "invalid-bag", 422, "The bag is not a complete and valid PAKS case bag";
     RateLimited = "rate-limited", 429, "Too many requests";
     Internal = "internal", 500, "Internal server error";
 }

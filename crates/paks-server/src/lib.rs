@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod disk_store;
 pub mod error;
+pub mod handcarry;
 mod html;
 pub mod http;
 pub mod metadata;

@@ -53,6 +53,15 @@ enum Command {
         #[command(subcommand)]
         command: ReviewCommand,
     },
+    /// Submit a hand-carried case: a BagIt zip bag from PAKS Desk or any BagIt tool.
+    ImportBag {
+        /// The bag (.zip).
+        file: PathBuf,
+        /// The focal point it is submitted for (default: the one of the case's country, or the
+        /// one whose e-mail the bag names).
+        #[arg(long)]
+        focal_point: Option<i64>,
+    },
     /// Print the server's public key (standard base64), for clients to pin.
     Key,
     /// Print the OpenAPI document.
@@ -248,6 +257,28 @@ fn main() -> anyhow::Result<()> {
                     SubmissionState::ChangesRequested,
                     Some(&comment),
                 )?),
+            }
+        }
+        Command::ImportBag { file, focal_point } => {
+            let state = std::sync::Arc::new(paks_server::open_state(Config::new(&cli.data))?);
+            let runtime = tokio::runtime::Runtime::new()?;
+            let who = paks_server::handcarry::Submitter::Operator(focal_point);
+            match runtime.block_on(paks_server::handcarry::import_file(&state, who, &file)) {
+                Ok(res) => {
+                    let replayed = res.headers().contains_key("idempotent-replayed");
+                    let body =
+                        runtime.block_on(axum::body::to_bytes(res.into_body(), usize::MAX))?;
+                    let receipt: paks_protocol::Receipt = serde_json::from_slice(&body)?;
+                    println!("{}", serde_json::to_string_pretty(&receipt)?);
+                    let how = if replayed { "was already received" } else { "received" };
+                    eprintln!(
+                        "submission {} {how}: case {} v{} ({})",
+                        receipt.submission_id, receipt.case_uid, receipt.version, receipt.country
+                    );
+                }
+                Err(problem) => {
+                    anyhow::bail!("{}: {}", problem.problem.title, problem.problem.detail);
+                }
             }
         }
         Command::Key => {

@@ -140,6 +140,22 @@ pub fn document() -> Value {
                     "429": problem("Rate limited (Retry-After)")
                 }
             }},
+            "/api/v1/bags": { "post": {
+                "operationId": "submitBag",
+                "summary": "Submit a hand-carried case: a BagIt (RFC 8493) zip bag made by PAKS Desk or any BagIt tool",
+                "description": "The bag holds one top-level folder with bagit.txt, data/case.json (a CaseDocument), data/attachments/*, manifest-sha256.txt (or -sha512) and optionally tagmanifest-*.txt and bag-info.txt. It is verified complete and valid (every checksum, Payload-Oxum) and becomes a submission under the same rules as POST /api/v1/submissions. The bag-info field PAKS-Idempotency-Key (else `bag:<case_uid>:v<version>`) is the submission's idempotency key: the same bag sent again, or the same case version already submitted with the same text and files, gets the stored receipt.",
+                "requestBody": { "required": true, "content": { "application/zip": { "schema": { "type": "string", "contentMediaType": "application/zip" } } } },
+                "responses": {
+                    "201": json_body("Received; the signed receipt (Idempotent-Replayed: true when this case version was already received with the same text and files)", "Receipt"),
+                    "400": problem("The body broke off"),
+                    "401": problem("Missing, unknown, expired or revoked token"),
+                    "403": problem("Case for another country"),
+                    "409": problem("Same key still in progress, or this case version exists with other content"),
+                    "413": problem("Bag larger than Tus-Max-Size"),
+                    "422": problem("Not a complete and valid case bag (invalid-bag: the detail names the entry and the fault), or a rule of the protocol broken"),
+                    "429": problem("Rate limited (Retry-After)")
+                }
+            }},
             "/api/v1/submissions/{id}": { "get": {
                 "operationId": "submissionStatus",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],

@@ -1,9 +1,10 @@
 //! The HTTP API: routing, problem responses, authentication.
 
+mod bags;
 mod identity;
 mod openapi_route;
 mod public_site;
-mod submissions;
+pub(crate) mod submissions;
 mod tus;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub fn router(state: SharedState) -> Router {
     let api = Router::new()
         .merge(identity::routes())
         .merge(submissions::routes())
+        .merge(bags::routes())
         .merge(public_site::api_routes())
         .merge(openapi_route::routes())
         .layer(DefaultBodyLimit::disable());

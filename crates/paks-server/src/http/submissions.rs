@@ -39,11 +39,15 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
         .map_err(|_| missing("Idempotency-Key must be printable ASCII"))?
         .trim();
     let key = raw.strip_prefix('"').and_then(|k| k.strip_suffix('"')).unwrap_or(raw);
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic() && b != b'"')
-    {
+    if !is_valid_key(key) {
         return Err(missing("Idempotency-Key must be 1 to 255 printable ASCII characters"));
     }
     Ok(key.to_owned())
+}
+
+/// 1 to 255 printable ASCII characters, no quote.
+pub(crate) fn is_valid_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic() && b != b'"')
 }
 
 async fn read_limited(body: Body, limit: usize) -> ApiResult<Vec<u8>> {
@@ -107,6 +111,13 @@ fn parse_request(bytes: &[u8], fp: &FocalPoint) -> ApiResult<SubmissionRequest> 
             format!("the submission does not match the schema: {e}"),
         )
     })?;
+    check_request(&request, fp)?;
+    Ok(request)
+}
+
+/// The rules a submission meets besides its JSON shape, whichever way it arrived (a request body
+/// or a hand-carried bag).
+pub(crate) fn check_request(request: &SubmissionRequest, fp: &FocalPoint) -> ApiResult<()> {
     let mut errors = Vec::new();
     if let Err(e) = request.case.validate() {
         errors.extend(
@@ -138,7 +149,7 @@ fn parse_request(bytes: &[u8], fp: &FocalPoint) -> ApiResult<SubmissionRequest> 
             format!("this token submits for {}, not {}", fp.country, request.case.country),
         ));
     }
-    Ok(request)
+    Ok(())
 }
 
 async fn submit(State(state): State<SharedState>, headers: HeaderMap, body: Body) -> ApiResult {
@@ -147,46 +158,66 @@ async fn submit(State(state): State<SharedState>, headers: HeaderMap, body: Body
     let bytes = read_limited(body, state.config.max_submission_bytes).await?;
     let request = parse_request(&bytes, &fp)?;
     let request_sha = paks_protocol::sha256_hex(&bytes);
-    let now = crate::clock::now();
-    let now_text = crate::clock::rfc3339(now)?;
-    let (meta, k, fp_id, t) = (state.meta.clone(), key.clone(), fp.id, now_text.clone());
-    match blocking(move || meta.claim_idempotency_key(fp_id, &k, &request_sha, &t)).await? {
-        IdempotencyClaim::Claimed => {}
-        IdempotencyClaim::InProgress => {
-            return Err(ProblemResponse::new(
-                ProblemType::IdempotencyInProgress,
-                "a request with this Idempotency-Key is being processed; retry later",
-            )
-            .with_header(header::RETRY_AFTER, HeaderValue::from(1)));
-        }
-        IdempotencyClaim::BodyMismatch => {
-            return Err(ProblemResponse::new(
-                ProblemType::IdempotencyKeyReused,
-                "this Idempotency-Key was used with another request body",
-            ));
-        }
-        IdempotencyClaim::Completed { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut res = json_response(status, body);
-            res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return Ok(res);
-        }
+    if let Some(replay) = claim(&state, &fp, &key, request_sha).await? {
+        return Ok(replay);
     }
-    let outcome = process(&state, &fp, &key, request, now_text).await;
+    let outcome = process(&state, &fp, &key, request).await;
     if outcome.is_err() {
-        let (meta, k) = (state.meta.clone(), key);
-        blocking(move || meta.release_idempotency_key(fp_id, &k)).await?;
+        release(&state, &fp, &key).await?;
     }
     outcome
 }
 
-async fn process(
+/// Claims `key` for this request: `None` when the caller now holds it and must `process` (then
+/// `release` it on failure), `Some` with the stored answer when the same request was done.
+pub(crate) async fn claim(
+    state: &SharedState,
+    fp: &FocalPoint,
+    key: &str,
+    request_sha: String,
+) -> ApiResult<Option<Response>> {
+    let now_text = crate::clock::rfc3339(crate::clock::now())?;
+    let (meta, k, fp_id) = (state.meta.clone(), key.to_owned(), fp.id);
+    match blocking(move || meta.claim_idempotency_key(fp_id, &k, &request_sha, &now_text)).await? {
+        IdempotencyClaim::Claimed => Ok(None),
+        IdempotencyClaim::InProgress => Err(ProblemResponse::new(
+            ProblemType::IdempotencyInProgress,
+            "a request with this Idempotency-Key is being processed; retry later",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(1))),
+        IdempotencyClaim::BodyMismatch => Err(ProblemResponse::new(
+            ProblemType::IdempotencyKeyReused,
+            "this Idempotency-Key was used with another request body",
+        )),
+        IdempotencyClaim::Completed { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            Ok(Some(replayed(status, body)))
+        }
+    }
+}
+
+/// The stored answer of a request already done, marked as a replay.
+pub(crate) fn replayed(status: StatusCode, body: String) -> Response {
+    let mut res = json_response(status, body);
+    res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    res
+}
+
+/// Forgets a claimed key whose request failed, so that a corrected retry can use it.
+pub(crate) async fn release(state: &SharedState, fp: &FocalPoint, key: &str) -> ApiResult<()> {
+    let (meta, k, fp_id) = (state.meta.clone(), key.to_owned(), fp.id);
+    blocking(move || meta.release_idempotency_key(fp_id, &k)).await?;
+    Ok(())
+}
+
+/// Turns a checked request whose key is claimed into a stored submission and its signed receipt.
+pub(crate) async fn process(
     state: &SharedState,
     fp: &FocalPoint,
     key: &str,
     request: SubmissionRequest,
-    received_at: String,
 ) -> ApiResult {
+    let received_at = crate::clock::rfc3339(crate::clock::now())?;
     if !state.config.submission_processing_delay.is_zero() {
         tokio::time::sleep(state.config.submission_processing_delay).await;
     }

@@ -1,0 +1,176 @@
+#![allow(clippy::unwrap_used)] // Test helpers outside #[test] fns; a panic is the failure report.
+//! Hand-carry end to end: a case exported from one PAKS Desk as a bag, checked by the Library of
+//! Congress bagit tool, ingested by the real paks-server over 127.0.0.1, and opened by another
+//! PAKS Desk as a new draft.
+
+#[path = "../../paks-bag/tests/support/bagit_py.rs"]
+mod bagit_py;
+mod common;
+
+use std::path::Path;
+
+use common::{TestServer, complete_case, desk, make_file, public_key};
+use desk_core::{CaseField, CaseStatus, Store};
+use desk_sync::Outbox;
+use desk_sync::handcarry::{bag_idempotency_key, export_bag, open_bag};
+use paks_protocol::Receipt;
+
+async fn post_bag(url: &str, token: &str, bag: &Path) -> reqwest::Response {
+    desk_sync::client::ensure_crypto_provider();
+    reqwest::Client::new()
+        .post(format!("{url}/api/v1/bags"))
+        .bearer_auth(token)
+        .header("Content-Type", "application/zip")
+        .body(std::fs::read(bag).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The bag-info.txt of a bag, read back through the bag reader.
+fn bag_info(bag: &Path) -> paks_bag::Tags {
+    let work = tempfile::tempdir().unwrap();
+    paks_bag::open_bag(bag, work.path(), &paks_bag::Limits::default()).unwrap().info
+}
+
+#[tokio::test]
+async fn a_case_travels_as_a_bag_to_paks_and_to_another_desk() {
+    let root = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&root.path().join("server")).await;
+    let token = server.focal_point("LAO");
+    let url = server.url();
+    let key = public_key(&url).await;
+
+    let here = root.path().join("desk-a");
+    let store = desk(&here, &url, &token, &key);
+    let id = complete_case(&store, "Lao e-Census");
+    store.set_field(id, CaseField::Themes, "census\ne-government").unwrap();
+    let files = root.path().join("files");
+    std::fs::create_dir_all(files.join("other")).unwrap();
+    let (deck, deck_sha) = make_file(&files, "deck.pdf", 2_000_000);
+    let (twin, twin_sha) = make_file(&files.join("other"), "deck.pdf", 1_000);
+    store.import_attachment(id, &deck).unwrap();
+    store.import_attachment(id, &twin).unwrap();
+
+    let bag = root.path().join("usb/lao-census.zip");
+    std::fs::create_dir_all(bag.parent().unwrap()).unwrap();
+    let outbox = Outbox::open(&here).unwrap();
+    let mut seen = Vec::new();
+    let written =
+        export_bag(&store, &outbox, id, &bag, &mut |done, total| seen.push((done, total))).unwrap();
+    let (last_done, total) = *seen.last().unwrap();
+    assert_eq!(last_done, total, "progress reaches the end");
+    assert_eq!(total, written.payload_bytes);
+    assert!(seen.len() > 2, "progress is reported along the way: {seen:?}");
+    assert_eq!(written.attachments, 2);
+    let case = store.case(id).unwrap();
+    let info = bag_info(&bag);
+    let expect = [
+        ("Source-Organization", "Ministry of Technology and Communications".to_owned()),
+        ("Contact-Name", "Phoxay Vongsa".to_owned()),
+        ("Contact-Email", "phoxay@mtc.gov.la".to_owned()),
+        ("External-Identifier", format!("{} v1", case.uid)),
+        ("PAKS-Idempotency-Key", format!("bag:{}:v1", case.uid)),
+        ("Payload-Oxum", format!("{}.3", written.payload_bytes)),
+    ];
+    for (label, value) in expect {
+        assert_eq!(info.get(label), Some(value.as_str()), "{label}");
+    }
+    assert!(info.get("Bagging-Date").is_some() && info.get("Bag-Size").is_some(), "{info:?}");
+    assert_eq!(store.case(id).unwrap().status, CaseStatus::Draft, "exporting sends nothing");
+
+    // An independent BagIt implementation agrees the bag is complete and valid.
+    let unzipped = root.path().join("unzipped");
+    bagit_py::unzip(&bag, &unzipped);
+    let folder = unzipped.join(format!("paks-case-{}-v1", case.uid));
+    let said = bagit_py::validate(&folder);
+    assert!(said.contains("is valid"), "{said}");
+    assert!(folder.join("data/attachments/deck (2).pdf").is_file(), "names are de-duplicated");
+
+    // PAKS takes it as a submission of this case version, once.
+    let res = post_bag(&url, &token, &bag).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let receipt: Receipt = res.json().await.unwrap();
+    paks_protocol::verify_receipt(&key, &receipt).unwrap();
+    assert_eq!(receipt.case_uid.to_string(), case.uid, "the receipt names the case");
+    assert_eq!(receipt.version, 1);
+    let mut shas: Vec<&str> = receipt.files.iter().map(|f| f.sha256.as_str()).collect();
+    shas.sort_unstable();
+    let mut want = [deck_sha.as_str(), twin_sha.as_str()];
+    want.sort_unstable();
+    assert_eq!(shas, want);
+    let again = post_bag(&url, &token, &bag).await;
+    assert_eq!(again.json::<Receipt>().await.unwrap(), receipt);
+    assert_eq!(server.submission_count(), 1);
+
+    // A colleague's PAKS Desk opens it as a new draft, twice as two drafts, never merged.
+    let there = root.path().join("desk-b");
+    let colleague = Store::open(&there).unwrap();
+    let mine = colleague.create_case("My own case", Some("BTN")).unwrap();
+    let opened = open_bag(&colleague, &bag).unwrap();
+    assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
+    let copy = colleague.case(opened.case_id).unwrap();
+    assert_ne!(copy.id, mine.id);
+    assert_ne!(copy.uid, case.uid, "a colleague's case is a new case here");
+    assert_eq!(copy.status, CaseStatus::Draft);
+    assert_eq!(copy.version, 1);
+    for field in [CaseField::Title, CaseField::Country, CaseField::Summary, CaseField::Themes] {
+        assert_eq!(copy.field(field), case.field(field), "{field:?}");
+    }
+    assert_eq!(copy.mdg_links, case.mdg_links);
+    let names: Vec<(String, String)> =
+        colleague.attachments(copy.id).unwrap().into_iter().map(|a| (a.name, a.sha256)).collect();
+    assert_eq!(
+        names,
+        [("deck.pdf".to_owned(), deck_sha.clone()), ("deck (2).pdf".to_owned(), twin_sha.clone())]
+    );
+    assert_eq!(colleague.case(mine.id).unwrap().field(CaseField::Title), "My own case");
+    let second = open_bag(&colleague, &bag).unwrap();
+    assert_ne!(second.case_id, opened.case_id);
+    assert_eq!(colleague.list_cases(&Default::default()).unwrap().len(), 3);
+    assert!(
+        std::fs::read_dir(there.join("tmp")).unwrap().next().is_none(),
+        "the work folder is removed"
+    );
+    server.kill().await;
+}
+
+#[tokio::test]
+async fn a_queued_version_is_bagged_as_frozen_with_the_outbox_key() {
+    let root = tempfile::tempdir().unwrap();
+    let here = root.path().join("desk");
+    let store = desk(&here, "http://127.0.0.1:9", "token", "key");
+    let id = complete_case(&store, "Queued case");
+    let outbox = Outbox::open(&here).unwrap();
+    let job = desk_sync::submit_case(&store, &outbox, id, &[], desk_sync::now_ms()).unwrap();
+    let bag = root.path().join("queued.zip");
+    let written = export_bag(&store, &outbox, id, &bag, &mut |_, _| {}).unwrap();
+    assert_eq!(written.idempotency_key, job.idempotency_key);
+    assert_eq!(bag_info(&bag).get("PAKS-Idempotency-Key"), Some(job.idempotency_key.as_str()));
+    let document: paks_protocol::CaseDocument = serde_json::from_str(&job.document).unwrap();
+    assert_ne!(written.idempotency_key, bag_idempotency_key(&document));
+}
+
+#[test]
+fn a_bad_bag_opens_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let store = Store::open(root.path()).unwrap();
+    let bad = root.path().join("bad.zip");
+    std::fs::write(&bad, b"PK\x03\x04 not really").unwrap();
+    let err = open_bag(&store, &bad).unwrap_err();
+    assert!(err.to_string().starts_with("This bag cannot be opened"), "{err}");
+    assert!(store.list_cases(&Default::default()).unwrap().is_empty());
+    assert!(std::fs::read_dir(root.path().join("tmp")).unwrap().next().is_none());
+}
+
+#[test]
+fn an_incomplete_case_makes_no_bag() {
+    let root = tempfile::tempdir().unwrap();
+    let store = desk(root.path(), "http://127.0.0.1:9", "token", "key");
+    let case = store.create_case("Only a title", Some("LAO")).unwrap();
+    let outbox = Outbox::open(root.path()).unwrap();
+    let out = root.path().join("x.zip");
+    let err = export_bag(&store, &outbox, case.id, &out, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("/summary"), "{err}");
+    assert!(!out.exists());
+}

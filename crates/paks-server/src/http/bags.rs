@@ -1,0 +1,61 @@
+//! POST /api/v1/bags: a hand-carried case as a BagIt zip (see `crate::handcarry`).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::routing::post;
+use http_body_util::BodyExt;
+use paks_protocol::ProblemType;
+use tokio::io::AsyncWriteExt;
+
+use super::{ApiResult, ProblemResponse, SharedState, authenticate};
+use crate::error::Error;
+use crate::handcarry::{self, Submitter, WorkDir};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new().route("/api/v1/bags", post(submit_bag))
+}
+
+fn too_large(limit: u64) -> ProblemResponse {
+    ProblemResponse::new(ProblemType::TooLarge, format!("a bag may be at most {limit} bytes"))
+}
+
+/// Streams the body to `path`, never holding more than one frame.
+async fn receive(body: Body, path: &std::path::Path, limit: u64) -> ApiResult<()> {
+    let mut file = tokio::fs::File::create(path).await.map_err(Error::io(path))?;
+    let mut body = body;
+    let mut written = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| {
+            ProblemResponse::new(ProblemType::IncompleteBody, "the request body broke off")
+        })?;
+        if let Ok(data) = frame.into_data() {
+            written += data.len() as u64;
+            if written > limit {
+                return Err(too_large(limit));
+            }
+            file.write_all(&data).await.map_err(Error::io(path))?;
+        }
+    }
+    file.flush().await.map_err(Error::io(path))?;
+    Ok(())
+}
+
+async fn submit_bag(State(state): State<SharedState>, headers: HeaderMap, body: Body) -> ApiResult {
+    let fp = authenticate(&state, &headers).await?;
+    let limit = state.config.max_upload_size;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let work = WorkDir::create(&state.config)?;
+    let zip = work.path().join("bag.zip");
+    receive(body, &zip, limit).await?;
+    let payload = work.path().join("payload");
+    std::fs::create_dir(&payload).map_err(Error::io(&payload))?;
+    handcarry::ingest(&state, Submitter::Token(fp), &zip, &payload).await
+}

@@ -39,6 +39,8 @@ const COMMANDS: &[&str] = &[
     "outbox_retry",
     "outbox_cancel",
     "window_close_ready",
+    "case_export_bag",
+    "bag_open",
 ];
 
 fn main() {

@@ -116,6 +116,8 @@ pub fn run() -> ExitCode {
             commands::sync::outbox_retry,
             commands::sync::outbox_cancel,
             commands::window::window_close_ready,
+            commands::handcarry::case_export_bag,
+            commands::handcarry::bag_open,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -9,6 +9,7 @@ pub const SYNC: &str = "sync";
 pub const ATTACHMENT_INDEXED: &str = "attachment-indexed";
 pub const FILES_DROPPED: &str = "files-dropped";
 pub const CLOSE_REQUESTED: &str = "close-requested";
+pub const BAG_PROGRESS: &str = "bag-progress";
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -149,4 +150,16 @@ pub struct FilesDropped {
     #[ts(type = "number")]
     pub drop_id: u64,
     pub names: Vec<String>,
+}
+
+/// Writing a hand-carry bag: payload bytes written so far.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BagProgress {
+    #[ts(type = "number")]
+    pub case_id: i64,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
 }

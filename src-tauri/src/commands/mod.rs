@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod cases;
 pub mod catalog;
+pub mod handcarry;
 pub mod profile;
 pub mod revisions;
 pub mod search;

@@ -146,17 +146,6 @@ async fn all(client: &Client, test_id: &str) -> TestResult<Vec<Element>> {
     Ok(client.find_all(Locator::Css(&format!("[data-testid=\"{test_id}\"]"))).await?)
 }
 
-async fn type_into(client: &Client, test_id: &str, text: &str) -> TestResult {
-    let field = find(client, test_id).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
-async fn saved(client: &Client) -> TestResult {
-    wait_for_attr(&find(client, "save-state").await?, "data-state", "saved").await
-}
-
 async fn progress_percent(client: &Client) -> TestResult<Option<u32>> {
     let Some(bar) = all(client, "progress").await?.into_iter().next() else { return Ok(None) };
     Ok(bar.attr("data-percent").await?.and_then(|p| p.parse().ok()))
@@ -202,20 +191,7 @@ async fn first_day(client: &Client, server: &mut PaksServer, token: &str) -> Tes
     screenshot(client, "08-submit-refused").await?;
 
     // The required sections and the MDG link.
-    for (field, text) in [
-        ("case-summary", "Businesses register online in one day instead of ninety."),
-        ("case-problem", "Registering a business took ninety days and eight offices."),
-        ("case-solution", "One online window shared by the ministries concerned."),
-        ("case-results", "Registration now takes one day; informal businesses registered."),
-    ] {
-        type_into(client, field, text).await?;
-        saved(client).await?;
-    }
-    choose(client, "mdg-goal", "8").await?;
-    choose(client, "mdg-target", "8.F").await?;
-    type_into(client, "mdg-note", "Online public services make ICT benefits available.").await?;
-    find(client, "mdg-link-submit").await?.click().await?;
-    find(client, "mdg-link").await?;
+    fill_required_sections(client).await?;
 
     // A real deck, a real PDF, and a data file large enough to watch it being sent.
     find(client, "attach-files").await?.click().await?;

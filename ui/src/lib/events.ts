@@ -3,6 +3,7 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type { AttachmentIndexed } from './bindings/AttachmentIndexed';
+import type { BagProgress } from './bindings/BagProgress';
 import type { FilesDropped } from './bindings/FilesDropped';
 import type { SyncUpdate } from './bindings/SyncUpdate';
 import type { Wire } from './ipc';
@@ -20,4 +21,5 @@ export const events = {
     on('attachment-indexed', handler),
   filesDropped: (handler: (dropped: Wire<FilesDropped>) => void) => on('files-dropped', handler),
   closeRequested: (handler: () => void) => on('close-requested', handler),
+  bagProgress: (handler: (progress: Wire<BagProgress>) => void) => on('bag-progress', handler),
 };

@@ -239,4 +239,12 @@ export const fr: Partial<Record<MessageKey, string>> = {
   'settings.save': 'Enregistrer',
   'settings.saved': 'Enregistré.',
   'settings.language': 'Langue',
+
+  'bag.heading': 'Transport à la main',
+  'bag.intro': 'Pas de connexion pour un moment ? Enregistrez ce cas et ses fichiers en un seul fichier (un paquet BagIt) pour une clé USB. PAKS le reçoit exactement comme s’il avait été envoyé.',
+  'bag.export': 'Enregistrer pour le transport…',
+  'bag.exporting': 'Enregistrement…',
+  'bag.saved': 'Enregistré dans {path} ({files} fichiers).',
+  'bag.open': 'Ouvrir le cas d’un collègue…',
+  'bag.opened': 'Ouvert comme nouveau brouillon avec {files} fichiers.',
 };

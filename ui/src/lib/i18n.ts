@@ -240,6 +240,14 @@ const en = {
   'settings.save': 'Save',
   'settings.saved': 'Saved.',
   'settings.language': 'Language',
+
+  'bag.heading': 'Hand-carry',
+  'bag.intro': 'No connection for a while? Save this case with its files as one file (a BagIt package) for a USB stick. PAKS takes it exactly as if it had been sent.',
+  'bag.export': 'Save for hand-carrying…',
+  'bag.exporting': 'Saving…',
+  'bag.saved': 'Saved to {path} ({files} files).',
+  'bag.open': 'Open a colleague’s case…',
+  'bag.opened': 'Opened as a new draft with {files} files.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -6,6 +6,8 @@ import { invoke } from '@tauri-apps/api/core';
 
 import type { Attached as AttachedBinding } from './bindings/Attached';
 import type { Attachment as AttachmentBinding } from './bindings/Attachment';
+import type { BagOpened as BagOpenedBinding } from './bindings/BagOpened';
+import type { BagWritten as BagWrittenBinding } from './bindings/BagWritten';
 import type { Case as CaseBinding } from './bindings/Case';
 import type { CaseFiles as CaseFilesBinding } from './bindings/CaseFiles';
 import type { ConnectedView } from './bindings/ConnectedView';
@@ -49,6 +51,8 @@ export type CaseSummary = Wire<CaseSummaryBinding>;
 export type Revision = Wire<RevisionBinding>;
 export type SavedField = Wire<SavedFieldBinding>;
 export type Attached = Wire<AttachedBinding>;
+export type BagOpened = Wire<BagOpenedBinding>;
+export type BagWritten = Wire<BagWrittenBinding>;
 export type Attachment = Wire<AttachmentBinding>;
 export type CaseFiles = Wire<CaseFilesBinding>;
 export type OutboxItem = Wire<OutboxItemBinding>;
@@ -174,6 +178,9 @@ export const ipc = {
   outboxList: () => call<OutboxItem[]>('outbox_list'),
   outboxRetry: (jobId: number) => call<null>('outbox_retry', { job_id: jobId }),
   outboxCancel: (jobId: number) => call<Case>('outbox_cancel', { job_id: jobId }),
+
+  caseExportBag: (id: number) => call<BagWritten | null>('case_export_bag', { id }),
+  bagOpen: () => call<BagOpened | null>('bag_open'),
 
   windowCloseReady: () => call<null>('window_close_ready'),
 };

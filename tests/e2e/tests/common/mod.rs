@@ -286,3 +286,33 @@ where
     drop(drivers);
     result
 }
+
+pub async fn type_into(client: &Client, test_id: &str, text: &str) -> TestResult {
+    let field = find(client, test_id).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+pub async fn saved(client: &Client) -> TestResult {
+    wait_for_attr(&find(client, "save-state").await?, "data-state", "saved").await
+}
+
+/// The sections PAKS requires and a link to MDG 8.F with its note, each saved.
+pub async fn fill_required_sections(client: &Client) -> TestResult {
+    for (field, text) in [
+        ("case-summary", "Businesses register online in one day instead of ninety."),
+        ("case-problem", "Registering a business took ninety days and eight offices."),
+        ("case-solution", "One online window shared by the ministries concerned."),
+        ("case-results", "Registration now takes one day; informal businesses registered."),
+    ] {
+        type_into(client, field, text).await?;
+        saved(client).await?;
+    }
+    choose(client, "mdg-goal", "8").await?;
+    choose(client, "mdg-target", "8.F").await?;
+    type_into(client, "mdg-note", "Online public services make ICT benefits available.").await?;
+    find(client, "mdg-link-submit").await?.click().await?;
+    find(client, "mdg-link").await?;
+    Ok(())
+}

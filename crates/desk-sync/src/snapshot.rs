@@ -90,27 +90,6 @@ pub fn case_document(case: &Case, profile: &Profile) -> Result<CaseDocument> {
     })
 }
 
-/// A media type from a file name's extension, for the common kinds of attachment.
-pub fn media_type_for(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "pdf" => "application/pdf",
-        "ppt" => "application/vnd.ms-powerpoint",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "doc" => "application/msword",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xls" => "application/vnd.ms-excel",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "odt" => "application/vnd.oasis.opendocument.text",
-        "odp" => "application/vnd.oasis.opendocument.presentation",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "txt" => "text/plain",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
-    }
-}
-
 /// Describes a file to attach (hashing it now: what is sent must be these bytes).
 pub fn file_to_send(path: &Path) -> Result<FileToSend> {
     let name = path
@@ -124,7 +103,7 @@ pub fn file_to_send(path: &Path) -> Result<FileToSend> {
         .map_err(|e| SyncError::FileMissing { name: name.clone(), reason: e.to_string() })?;
     Ok(FileToSend {
         path: absolute.to_string_lossy().into_owned(),
-        media_type: media_type_for(&name).to_owned(),
+        media_type: paks_protocol::media_type_for_name(&name).to_owned(),
         name,
         size,
         sha256,
@@ -140,7 +119,7 @@ pub fn case_files(store: &Store, case_id: i64) -> Result<Vec<FileToSend>> {
         .into_iter()
         .map(|a| FileToSend {
             path: blobs.path_of(&a.sha256).to_string_lossy().into_owned(),
-            media_type: media_type_for(&a.name).to_owned(),
+            media_type: paks_protocol::media_type_for_name(&a.name).to_owned(),
             name: a.name,
             size: a.size,
             sha256: a.sha256,

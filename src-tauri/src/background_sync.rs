@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use desk_core::{CaseStatus, Store};
 use desk_sync::{
@@ -39,6 +40,7 @@ impl SyncState {
         let runtime = tauri::async_runtime::handle();
         let _entered = runtime.inner().enter();
         let worker = SyncWorker::start(engine);
+        tauri::async_runtime::spawn(watch_reachability(app.clone(), store, connectivity.clone()));
         Ok(Self { handle: worker.handle(), outbox, connectivity, _worker: worker })
     }
 
@@ -55,6 +57,34 @@ impl SyncState {
     /// Asks the worker to check PAKS and send what waits. False if it has stopped.
     pub fn send_now(&self) -> bool {
         self.handle.try_send(Command::NetworkBack) && self.handle.try_send(Command::Kick)
+    }
+}
+
+/// How often the indicator asks PAKS when nothing is being sent (one small signed GET).
+const REACHABILITY_EVERY: Duration = Duration::from_secs(120);
+
+/// Keeps the reachability indicator true while nothing is being sent (the worker reports it
+/// only when it has work): asks PAKS at launch and then every two minutes.
+async fn watch_reachability(
+    app: AppHandle,
+    store: Arc<Store>,
+    connectivity: Arc<Mutex<Connectivity>>,
+) {
+    loop {
+        let now = match desk_sync::check_reachable(&store, store.dir()).await {
+            Ok(()) => Connectivity::Online,
+            Err(desk_sync::SyncError::NotConnected) => Connectivity::NotConnected,
+            Err(err) => Connectivity::Unreachable { message: err.to_string() },
+        };
+        let changed =
+            connectivity.lock().map(|mut c| std::mem::replace(&mut *c, now.clone()) != now);
+        if changed.unwrap_or(false)
+            && let Err(err) =
+                app.emit(ui_events::SYNC, SyncUpdate::Connectivity { connectivity: now })
+        {
+            tracing::warn!("could not send the reachability to the window: {err}");
+        }
+        tokio::time::sleep(REACHABILITY_EVERY).await;
     }
 }
 

@@ -55,3 +55,17 @@ pub async fn connect(
         token_location,
     })
 }
+
+/// Whether the PAKS this data folder is connected to answers now: it must sign a fresh
+/// challenge with the key pinned at `connect` (a captive portal's 200 is not PAKS).
+/// `Err(NotConnected)` when no PAKS address or token is set.
+pub async fn check_reachable(store: &Store, data_dir: &Path) -> Result<()> {
+    let settings = SyncSettings::load(store)?;
+    let (Some(url), Some(key)) = (settings.paks_url.as_deref(), settings.server_key.as_deref())
+    else {
+        return Err(crate::error::SyncError::NotConnected);
+    };
+    let token = TokenStore::new(data_dir).load()?.ok_or(crate::error::SyncError::NotConnected)?;
+    let options = ClientOptions { proxy: settings.proxy.clone(), ..ClientOptions::default() };
+    PaksClient::new(url, &token, options)?.identity(Some(key)).await.map(|_| ())
+}

@@ -105,9 +105,6 @@ async fn run(mut engine: Engine, mut rx: mpsc::Receiver<Command>) {
                 }
             }
         };
-        for command in pending {
-            apply(&mut engine, command, &mut demanded);
-        }
         let wake = match outcome {
             Ok(Action::Wait { until, idle }) => {
                 // A demand made while another process sends stands until this one may send.
@@ -116,12 +113,24 @@ async fn run(mut engine: Engine, mut rx: mpsc::Receiver<Command>) {
                 }
                 until.map(|u| Instant::now() + Duration::from_millis((u - now_ms()).max(0) as u64))
             }
-            Ok(_) => continue,
+            Ok(_) => Some(Instant::now()),
             Err(e) => {
                 tracing::warn!(error = %e, "sync step failed; trying again shortly");
                 Some(Instant::now() + Duration::from_secs(5))
             }
         };
+        // Commands that came in during the step ("Retry now", "Send now") were not seen by its
+        // plan: apply them after the plan's own bookkeeping and plan again at once, instead of
+        // sleeping until a wake time computed without them.
+        if !pending.is_empty() {
+            for command in pending {
+                apply(&mut engine, command, &mut demanded);
+            }
+            continue;
+        }
+        if wake.is_some_and(|w| w <= Instant::now()) {
+            continue;
+        }
         tokio::select! {
             _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
             _ = ticker.tick() => {}

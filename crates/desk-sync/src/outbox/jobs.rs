@@ -422,10 +422,24 @@ impl Outbox {
     }
 
     pub fn fail_upload(&self, id: i64, f: &Failure<'_>, now: i64) -> Result<()> {
+        self.record_failure("uploads", id, f, now)
+    }
+
+    /// `table` is "uploads" or "submissions": both keep a failure the same way.
+    fn record_failure(
+        &self,
+        table: &'static str,
+        id: i64,
+        f: &Failure<'_>,
+        now: i64,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE {table} SET state = ?1, last_error = ?2, last_error_code = ?3,
+               next_attempt_at = ?4, attempts = attempts + ?5, updated_at = ?6 WHERE id = ?7"
+        );
         self.write(|tx| {
             tx.execute(
-                "UPDATE uploads SET state = ?1, last_error = ?2, last_error_code = ?3,
-                   next_attempt_at = ?4, attempts = attempts + ?5, updated_at = ?6 WHERE id = ?7",
+                &sql,
                 params![
                     f.state.as_str(),
                     f.message,
@@ -457,22 +471,7 @@ impl Outbox {
     }
 
     pub fn fail_submission(&self, id: i64, f: &Failure<'_>, now: i64) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE submissions SET state = ?1, last_error = ?2, last_error_code = ?3,
-                   next_attempt_at = ?4, attempts = attempts + ?5, updated_at = ?6 WHERE id = ?7",
-                params![
-                    f.state.as_str(),
-                    f.message,
-                    f.code,
-                    f.next_attempt_at,
-                    i64::from(f.count_attempt),
-                    now,
-                    id
-                ],
-            )?;
-            Ok(())
-        })
+        self.record_failure("submissions", id, f, now)
     }
 
     /// Stores the verified receipt; the job moves on to following the review.

@@ -1,7 +1,7 @@
 //! Reading an attached file's text happens after attaching returns, in the isolated extraction
 //! worker (a child process of this same binary), so the window never waits on a large PDF.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use desk_core::Store;
 use desk_extract::{Limits, WorkerCommand};
@@ -9,8 +9,13 @@ use tauri::{AppHandle, Emitter};
 
 use crate::ui_events::{self, AttachmentIndexed};
 
+/// One document is read at a time: a drop of twenty files, or many left pending at launch, must
+/// not start twenty extraction workers (each may use its whole memory limit) at once.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 pub fn index_in_background(app: AppHandle, store: Arc<Store>, case_id: i64, sha256: String) {
     tauri::async_runtime::spawn_blocking(move || {
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let outcome = WorkerCommand::current_exe().map_err(|e| e.to_string()).and_then(|worker| {
             store.index_attachment(&sha256, &worker, &Limits::default()).map_err(|e| e.to_string())
         });

@@ -16,7 +16,9 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::http::submissions::{check_request, claim, is_valid_key, process, release, replayed};
+use crate::http::submissions::{
+    check_request, claim, content_sha256, is_valid_key, process, release, replayed,
+};
 use crate::http::{ApiResult, ProblemResponse, SharedState, blocking};
 use crate::metadata::FocalPoint;
 use crate::upload_store::UploadInfo;
@@ -72,15 +74,10 @@ fn bag_problem(e: BagError) -> ProblemResponse {
 }
 
 /// The idempotency "body" of a bag: its case text and files, not its zip bytes (which change
-/// with Bagging-Date when the same version is bagged again).
-fn content_sha256(bag: &OpenedBag) -> Result<String> {
-    let mut text = format!("paks-bag-v1\n{}\n", case_sha256(&bag.case)?);
-    let mut files: Vec<&BagFile> = bag.files.iter().collect();
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    for f in files {
-        text.push_str(&format!("{}\t{}\t{}\n", f.sha256, f.size, f.name));
-    }
-    Ok(paks_protocol::sha256_hex(text.as_bytes()))
+/// with Bagging-Date when the same version is bagged again), as for a submission sent online.
+fn bag_content_sha256(bag: &OpenedBag) -> Result<String> {
+    let files = bag.files.iter().map(|f| (f.sha256.as_str(), f.size, f.name.as_str()));
+    content_sha256(&bag.case, files)
 }
 
 async fn resolve(state: &SharedState, who: Submitter, bag: &OpenedBag) -> ApiResult<FocalPoint> {
@@ -202,21 +199,17 @@ async fn same_submission(
     fp: &FocalPoint,
     bag: &OpenedBag,
 ) -> ApiResult<Option<Response>> {
-    let meta = state.meta.clone();
-    let all = blocking(move || meta.submissions(None)).await?;
+    let (meta, uid, version) = (state.meta.clone(), bag.case.case_uid, bag.case.version);
+    let held = blocking(move || meta.submission_of_version(uid, version)).await?;
     let sha = case_sha256(&bag.case).map_err(Error::from)?;
     let mut ours: Vec<(&str, u64)> =
         bag.files.iter().map(|f| (f.sha256.as_str(), f.size)).collect();
     ours.sort_unstable();
-    let found = all.iter().find(|r| {
+    let found = held.filter(|r| {
         let mut theirs: Vec<(&str, u64)> =
             r.files.iter().map(|f| (f.sha256.as_str(), f.size)).collect();
         theirs.sort_unstable();
-        r.case_uid == bag.case.case_uid
-            && r.version == bag.case.version
-            && r.country == fp.country
-            && r.case_sha256 == sha
-            && theirs == ours
+        r.country == fp.country && r.case_sha256 == sha && theirs == ours
     });
     match found {
         Some(r) => Ok(Some(replayed(
@@ -255,7 +248,7 @@ pub async fn ingest(state: &SharedState, who: Submitter, zip: &Path, work: &Path
         }
         None => format!("bag:{}:v{}", bag.case.case_uid, bag.case.version),
     };
-    match claim(state, &fp, &key, content_sha256(&bag)?).await {
+    match claim(state, &fp, &key, bag_content_sha256(&bag)?).await {
         Ok(Some(replay)) => return Ok(replay),
         Ok(None) => {}
         Err(p) if is(&p, ProblemType::IdempotencyKeyReused) => {

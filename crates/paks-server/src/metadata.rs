@@ -110,6 +110,12 @@ pub trait MetadataStore: Send + Sync + 'static {
         response_body: &str,
     ) -> Result<()>;
     fn submission(&self, id: Uuid) -> Result<Option<SubmissionRecord>>;
+    /// The submission of one version of a case, however it arrived.
+    fn submission_of_version(
+        &self,
+        case_uid: Uuid,
+        version: u32,
+    ) -> Result<Option<SubmissionRecord>>;
     fn submissions(&self, state: Option<SubmissionState>) -> Result<Vec<SubmissionRecord>>;
     /// False when there is no such submission.
     fn set_state(

@@ -165,6 +165,19 @@ pub fn document() -> Value {
                     "404": problem("No such submission")
                 }
             }},
+            "/api/v1/receipts/{case_uid}/{version}": { "get": {
+                "operationId": "receiptOfVersion",
+                "summary": "The signed receipt of a case version, however it arrived (online or a hand-carried bag)",
+                "parameters": [
+                    { "name": "case_uid", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } },
+                    { "name": "version", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }
+                ],
+                "responses": {
+                    "200": json_body("Receipt", "Receipt"),
+                    "403": problem("Another country's case"),
+                    "404": problem("PAKS holds no such version")
+                }
+            }},
             "/api/v1/cases": { "get": {
                 "operationId": "listCases", "summary": "Published cases (newest version of each)", "security": [],
                 "parameters": [

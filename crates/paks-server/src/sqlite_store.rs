@@ -350,6 +350,21 @@ impl MetadataStore for SqliteMetadataStore {
         row.map(|r| Self::complete(&conn, r)).transpose()
     }
 
+    fn submission_of_version(
+        &self,
+        case_uid: Uuid,
+        version: u32,
+    ) -> Result<Option<SubmissionRecord>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions s WHERE s.case_uid = ?1 AND s.version = ?2"
+        );
+        let row = conn
+            .query_row(&sql, params![case_uid.to_string(), version], submission_row)
+            .optional()?;
+        row.map(|r| Self::complete(&conn, r)).transpose()
+    }
+
     fn submissions(&self, state: Option<SubmissionState>) -> Result<Vec<SubmissionRecord>> {
         let conn = self.conn();
         let sql = format!(

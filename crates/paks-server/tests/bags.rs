@@ -158,6 +158,52 @@ async fn an_online_submission_then_its_bag_gives_the_same_receipt() {
 }
 
 #[tokio::test]
+async fn a_bag_then_the_same_version_online_gives_the_bags_receipt_and_it_can_be_looked_up() {
+    let s = TestServer::start().await;
+    let token = s.focal_point("LAO");
+    let case = sample_case("LAO");
+    let lookup = |token: &str, uid: String, version: &str| {
+        let url = s.u(&format!("/api/v1/receipts/{uid}/{version}"));
+        s.client.get(url).bearer_auth(token).send()
+    };
+    let uid = case.case_uid.to_string();
+    assert_problem(lookup(&token, uid.clone(), "1").await.unwrap(), 404, "not-found").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let bag = desk_bag(dir.path(), &case, Some("outbox-key-9"), "paks-case-v1");
+    let res = post_bag(&s, &token, &bag).await;
+    assert_eq!(res.status(), 201);
+    let carried: Receipt = res.json().await.unwrap();
+
+    let found = lookup(&token, uid.clone(), "1").await.unwrap();
+    assert_eq!(found.status(), 200);
+    let found: Receipt = found.json().await.unwrap();
+    assert_eq!(found, carried, "the lookup gives the bag's signed receipt");
+    verify_receipt(&s.public_key().await, &found).unwrap();
+    assert_problem(lookup(&token, uid.clone(), "2").await.unwrap(), 404, "not-found").await;
+    assert_problem(lookup(&token, "not-a-uuid".into(), "1").await.unwrap(), 404, "not-found").await;
+    let bhutan = s.focal_point("BTN");
+    assert_problem(lookup(&bhutan, uid.clone(), "1").await.unwrap(), 403, "wrong-country").await;
+
+    // The app sends the same version online with the key the bag carried: one submission.
+    let a = s.upload(&token, "census.pdf", b"%PDF-1.4 census report").await;
+    let mut b = s.upload(&token, "ສະໄລ.pptx", &vec![42u8; 300_000]).await;
+    b.media_type =
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation".into();
+    let res = s.submit(&token, "outbox-key-9", &request_json(&case, &[a.clone(), b.clone()])).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    assert_eq!(res.json::<Receipt>().await.unwrap(), carried);
+    assert_eq!(s.state.meta.submissions(None).unwrap().len(), 1);
+
+    // The same key with other content is still refused.
+    let mut changed = case.clone();
+    changed.title = "Another title".into();
+    let res = s.submit(&token, "outbox-key-9", &request_json(&changed, &[a, b])).await;
+    assert_problem(res, 422, "idempotency-key-reused").await;
+}
+
+#[tokio::test]
 async fn a_bag_made_by_bagit_py_is_ingested() {
     let s = TestServer::start().await;
     let token = s.focal_point("LAO");

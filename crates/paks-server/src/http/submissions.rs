@@ -23,6 +23,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/submissions/{id}", get(status))
+        .route("/api/v1/receipts/{case_uid}/{version}", get(receipt_of_version))
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -157,7 +158,8 @@ async fn submit(State(state): State<SharedState>, headers: HeaderMap, body: Body
     let key = idempotency_key(&headers)?;
     let bytes = read_limited(body, state.config.max_submission_bytes).await?;
     let request = parse_request(&bytes, &fp)?;
-    let request_sha = paks_protocol::sha256_hex(&bytes);
+    let files = request.attachments.iter().map(|a| (a.sha256.as_str(), a.size, a.name.as_str()));
+    let request_sha = content_sha256(&request.case, files)?;
     if let Some(replay) = claim(&state, &fp, &key, request_sha).await? {
         return Ok(replay);
     }
@@ -166,6 +168,22 @@ async fn submit(State(state): State<SharedState>, headers: HeaderMap, body: Body
         release(&state, &fp, &key).await?;
     }
     outcome
+}
+
+/// What an Idempotency-Key is bound to: the case text and the files' bytes and names, not the
+/// request's bytes, so the same version sent online and in a hand-carried bag (or with files
+/// uploaded again after their uploads expired) is one submission with one receipt.
+pub(crate) fn content_sha256<'a>(
+    case: &paks_protocol::CaseDocument,
+    files: impl Iterator<Item = (&'a str, u64, &'a str)>,
+) -> Result<String, Error> {
+    let mut text = format!("paks-content-v1\n{}\n", case_sha256(case)?);
+    let mut files: Vec<(&str, u64, &str)> = files.collect();
+    files.sort_unstable_by(|a, b| a.2.cmp(b.2).then(a.0.cmp(b.0)));
+    for (sha, size, name) in files {
+        text.push_str(&format!("{sha}\t{size}\t{name}\n"));
+    }
+    Ok(paks_protocol::sha256_hex(text.as_bytes()))
 }
 
 /// Claims `key` for this request: `None` when the caller now holds it and must `process` (then
@@ -407,4 +425,32 @@ async fn status(
         ));
     }
     Ok(axum::Json(status_of(&record)).into_response())
+}
+
+/// `GET /api/v1/receipts/{case_uid}/{version}`: the signed receipt of a case version PAKS holds,
+/// however it arrived (sent online, or a bag carried by hand), for the app to match to its case.
+async fn receipt_of_version(
+    State(state): State<SharedState>,
+    Path((case_uid, version)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let fp = authenticate(&state, &headers).await?;
+    let not_found = || {
+        ProblemResponse::new(
+            ProblemType::NotFound,
+            format!("PAKS holds no version {version} of case {case_uid}"),
+        )
+    };
+    let uid = Uuid::parse_str(&case_uid).map_err(|_| not_found())?;
+    let number: u32 = version.parse().map_err(|_| not_found())?;
+    let meta = state.meta.clone();
+    let record =
+        blocking(move || meta.submission_of_version(uid, number)).await?.ok_or_else(not_found)?;
+    if record.country != fp.country {
+        return Err(ProblemResponse::new(
+            ProblemType::WrongCountry,
+            format!("this token is scoped to {}", fp.country),
+        ));
+    }
+    Ok(axum::Json(record.receipt).into_response())
 }

@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "window_close_ready",
     "case_export_bag",
     "bag_open",
+    "case_bags",
 ];
 
 fn main() {

@@ -104,7 +104,7 @@ fn event_sink(
         if let Err(err) = app.emit(ui_events::SYNC, &update) {
             tracing::warn!("could not send a sync event to the window: {err}");
         }
-        if let SyncEvent::Job { case_id, .. } = event {
+        if let SyncEvent::Job { case_id, .. } | SyncEvent::ReceiptMatched { case_id, .. } = event {
             notify_if_news(&app, &store, &notified, *case_id);
         }
     })

@@ -118,6 +118,7 @@ pub fn run() -> ExitCode {
             commands::window::window_close_ready,
             commands::handcarry::case_export_bag,
             commands::handcarry::bag_open,
+            commands::handcarry::case_bags,
         ])
         .run(tauri::generate_context!());
     match result {

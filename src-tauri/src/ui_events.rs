@@ -53,13 +53,19 @@ pub enum SyncUpdate {
     Connectivity {
         connectivity: Connectivity,
     },
+    /// PAKS's receipt for a hand-carried bag was found and taken into the case.
+    ReceiptMatched {
+        #[ts(type = "number")]
+        case_id: i64,
+        message: String,
+    },
     /// Another PAKS Desk (or `paks-desk-cli sync`) is sending from this data folder.
     OtherSender {
         message: String,
     },
     Idle {
-        /// empty, waiting_network, waiting_retry, waiting_review, waiting_person, paused,
-        /// other_sender.
+        /// empty, waiting_network, waiting_retry, waiting_review, waiting_bag, waiting_person,
+        /// paused, other_sender.
         idle: String,
     },
 }
@@ -88,6 +94,7 @@ fn idle_code(idle: Idle) -> &'static str {
         Idle::WaitingReview => "waiting_review",
         Idle::WaitingPerson => "waiting_person",
         Idle::Paused => "paused",
+        Idle::WaitingBag => "waiting_bag",
         Idle::OtherSender => "other_sender",
     }
 }
@@ -127,6 +134,9 @@ impl From<&SyncEvent> for SyncUpdate {
                     }
                 },
             },
+            SyncEvent::ReceiptMatched { case_id, message, .. } => {
+                SyncUpdate::ReceiptMatched { case_id: *case_id, message: message.clone() }
+            }
             SyncEvent::OtherSender { message } => {
                 SyncUpdate::OtherSender { message: message.clone() }
             }

@@ -153,6 +153,7 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
             None => println!("case {case_id}: {state}"),
         },
         SyncEvent::OtherSender { message } => println!("{message}"),
+        SyncEvent::ReceiptMatched { case_id, message, .. } => println!("case {case_id}: {message}"),
         SyncEvent::Connectivity { online: false, message } => {
             println!("PAKS is not reachable: {}", message.as_deref().unwrap_or("no answer"))
         }
@@ -176,6 +177,9 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
         Idle::WaitingNetwork => "PAKS is not reachable; what is left is sent when it is.",
         Idle::WaitingPerson => "Some cases need you: see `outbox`.",
         Idle::WaitingReview => "Everything is sent; PAKS reviewers have the rest.",
+        Idle::WaitingBag => {
+            "A hand-carried bag has not reached PAKS yet; PAKS is asked again later."
+        }
         Idle::WaitingRetry => "Some sends are retried later.",
         Idle::Paused => "Automatic sending is off.",
         Idle::OtherSender => "Another PAKS Desk is sending from this data folder.",
@@ -186,7 +190,9 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
 
 pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let case = store.case(args.case)?;
-    let job = Outbox::open(dir)?.submission_for_case(args.case)?;
+    let outbox = Outbox::open(dir)?;
+    let job = outbox.submission_for_case(args.case)?;
+    let bags = outbox.hand_carried_of_case(args.case)?;
     let token = TokenStore::new(dir).location();
     if args.json {
         let token = match &token {
@@ -201,6 +207,7 @@ pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<Exi
             "submission_id": case.submission_id,
             "review_comment": case.review_comment,
             "outbox": job,
+            "hand_carried": bags,
             "token": token,
         }))?;
     } else {
@@ -213,6 +220,15 @@ pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<Exi
         }
         if let Some(err) = job.and_then(|j| j.last_error) {
             println!("{err}");
+        }
+        for bag in &bags {
+            match &bag.outcome {
+                Some(outcome) => println!("Bag of version {}: {outcome}", bag.case_version),
+                None => println!(
+                    "Bag of version {}: not at PAKS yet (asked {} times; `sync` asks again)",
+                    bag.case_version, bag.checks
+                ),
+            }
         }
         match token {
             Ok(Some(location)) => println!("{}", location.describe()),

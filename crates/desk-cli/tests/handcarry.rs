@@ -57,6 +57,8 @@ fn a_case_goes_out_as_a_bag_and_comes_back_as_a_new_draft() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("100%"), "a progress line reaches 100%");
     assert!(bag.is_file());
+    let status = ok(&a, &["status", &id]);
+    assert!(status.contains("Bag of version 1: not at PAKS yet"), "{status}");
 
     let opened = ok(&b, &["open-bag", bag.to_str().unwrap()]);
     let new_id = opened.trim();

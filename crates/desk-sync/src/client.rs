@@ -6,8 +6,8 @@
 use std::time::{Duration, SystemTime};
 
 use paks_protocol::{
-    PROBLEM_CONTENT_TYPE, Problem, ProblemType, Receipt, ServerIdentity, SubmissionRequest,
-    SubmissionStatus, case_sha256, verify_identity, verify_receipt,
+    CaseDocument, PROBLEM_CONTENT_TYPE, Problem, ProblemType, Receipt, ServerIdentity,
+    SubmissionRequest, SubmissionStatus, case_sha256, verify_identity, verify_receipt,
 };
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
@@ -191,6 +191,33 @@ impl PaksClient {
         Ok(receipt)
     }
 
+    /// `GET /api/v1/receipts/{case_uid}/{version}`: PAKS's receipt for this case version however
+    /// it arrived (a hand-carried bag, say), once its signature verifies with `pinned_key`;
+    /// `None` while PAKS holds no such version. Returns the receipt and its JSON as received.
+    pub async fn receipt_of_version(
+        &self,
+        case_uid: &str,
+        version: i64,
+        pinned_key: &str,
+    ) -> Result<Option<(Receipt, String)>> {
+        let url = self.url(&format!("api/v1/receipts/{case_uid}/{version}"))?;
+        let res = self.http.get(url).bearer_auth(&self.token).send().await?;
+        if res.status() == StatusCode::NOT_FOUND && is_problem(&res) {
+            return Ok(None);
+        }
+        if !res.status().is_success() {
+            return Err(classify(res).await);
+        }
+        let bytes = res.bytes().await?;
+        let receipt: Receipt = serde_json::from_slice(&bytes)
+            .map_err(|e| SyncError::Garbled(format!("not a receipt: {e}")))?;
+        verify_receipt(pinned_key, &receipt).map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+        if receipt.case_uid.to_string() != case_uid || i64::from(receipt.version) != version {
+            return Err(SyncError::BadReceipt("it is for another case version".into()));
+        }
+        Ok(Some((receipt, String::from_utf8_lossy(&bytes).into_owned())))
+    }
+
     /// `GET /api/v1/submissions/{id}`.
     pub async fn status(&self, submission_id: &str) -> Result<SubmissionStatus> {
         let url = self.url(&format!("api/v1/submissions/{submission_id}"))?;
@@ -205,28 +232,49 @@ impl PaksClient {
 }
 
 /// The receipt must verify with the pinned key and name this case version, document and files.
+/// Files are compared by content, not upload: PAKS may hold this version from a hand-carried
+/// bag (same Idempotency-Key, same bytes, other uploads).
 pub fn check_receipt(
     receipt: &Receipt,
     request: &SubmissionRequest,
     pinned_key: &str,
 ) -> Result<()> {
     verify_receipt(pinned_key, receipt).map_err(|e| SyncError::BadReceipt(e.to_string()))?;
-    let case = &request.case;
-    let sha = case_sha256(case).map_err(|e| SyncError::Invalid(e.to_string()))?;
-    if receipt.case_uid != case.case_uid
-        || receipt.version != case.version
-        || receipt.case_sha256 != sha
-    {
-        return Err(SyncError::BadReceipt("it is for another case or another text".into()));
-    }
-    let sent: Vec<(Uuid, &str, u64)> =
-        request.attachments.iter().map(|a| (a.upload_id, a.sha256.as_str(), a.size)).collect();
-    let got: Vec<(Uuid, &str, u64)> =
-        receipt.files.iter().map(|f| (f.upload_id, f.sha256.as_str(), f.size)).collect();
-    if sent != got {
-        return Err(SyncError::BadReceipt("its files are not the files sent".into()));
+    if !receipt_covers(
+        receipt,
+        &request.case,
+        request.attachments.iter().map(|a| (a.sha256.as_str(), a.size)),
+    )? {
+        return Err(SyncError::BadReceipt(
+            "it is for another case, another text or other files".into(),
+        ));
     }
     Ok(())
+}
+
+/// Whether a (verified) receipt is for exactly this case document and these files' bytes.
+pub fn receipt_covers<'a>(
+    receipt: &Receipt,
+    case: &CaseDocument,
+    files: impl Iterator<Item = (&'a str, u64)>,
+) -> Result<bool> {
+    let sha = case_sha256(case).map_err(|e| SyncError::Invalid(e.to_string()))?;
+    let mut ours: Vec<(&str, u64)> = files.collect();
+    let mut theirs: Vec<(&str, u64)> =
+        receipt.files.iter().map(|f| (f.sha256.as_str(), f.size)).collect();
+    ours.sort_unstable();
+    theirs.sort_unstable();
+    Ok(receipt.case_uid == case.case_uid
+        && receipt.version == case.version
+        && receipt.case_sha256 == sha
+        && ours == theirs)
+}
+
+fn is_problem(res: &Response) -> bool {
+    res.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE))
 }
 
 /// Turns an unsuccessful answer into the error that says what to do about it.
@@ -237,11 +285,7 @@ pub(crate) async fn classify(res: Response) -> SyncError {
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    let is_problem = res
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE));
+    let is_problem = is_problem(&res);
     let body = res.bytes().await.unwrap_or_default();
     let problem: Option<Problem> =
         if is_problem { serde_json::from_slice(&body).ok() } else { None };

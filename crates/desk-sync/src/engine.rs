@@ -17,6 +17,7 @@ use crate::error::{Result, SyncError};
 use crate::outbox::{Failure, JobState, Outbox, Phase, SubmissionJob, UploadJob};
 use crate::plan::{Action, Connectivity, Idle, PlanInput, next_action};
 use crate::progress::{EventSink, Progress, SyncEvent, Throttled};
+use crate::receipt_match::{Found, take_in};
 use crate::send_lock::SendLock;
 use crate::settings::SyncSettings;
 use crate::token::TokenStore;
@@ -178,9 +179,11 @@ impl Engine {
     fn plan(&self, settings: &SyncSettings, demanded: bool) -> Result<Action> {
         let submissions = self.outbox.submissions()?;
         let uploads = self.outbox.uploads()?;
+        let hand_carried = self.outbox.hand_carried()?;
         Ok(next_action(&PlanInput {
             submissions: &submissions,
             uploads: &uploads,
+            hand_carried: &hand_carried,
             now: now_ms(),
             net: self.net,
             auto_send: settings.auto_send,
@@ -233,6 +236,7 @@ impl Engine {
             Action::Upload(id) => self.run_upload(&settings, id).await?,
             Action::Submit(id) => self.run_submit(&settings, id).await?,
             Action::Poll(id) => self.run_poll(&settings, id).await?,
+            Action::MatchReceipt(id) => self.run_match(&settings, id).await?,
             Action::Wait { idle, .. } => self.events.emit(SyncEvent::Idle { idle }),
         }
         Ok(action)
@@ -595,6 +599,45 @@ impl Engine {
         Ok(())
     }
 
+    /// Asks PAKS whether it received a hand-carried bag, and takes the receipt in if so.
+    async fn run_match(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
+        let bag = self.outbox.hand_carried_row(id)?;
+        let found = async {
+            let (client, key) = self.client(settings)?;
+            client.receipt_of_version(&bag.case_uid, bag.case_version, &key).await
+        }
+        .await;
+        let now = now_ms();
+        let later = now + ms(self.options.review.delay(bag.checks + 1));
+        match found {
+            Ok(Some((receipt, json))) => {
+                self.net = Connectivity::Online;
+                let next_poll = now + ms(self.options.review.delay(1));
+                let found = Found { receipt: &receipt, receipt_json: &json, next_poll, now };
+                let taken = take_in(&self.store, &self.outbox, &bag, &found)?;
+                let sid = receipt.submission_id.to_string();
+                self.outbox.hand_carried_matched(id, &sid, &json, &taken.message, now)?;
+                tracing::info!(case = bag.case_id, submission = %sid, "hand-carried bag's receipt taken in");
+                self.events.emit(SyncEvent::ReceiptMatched {
+                    case_id: taken.case_id,
+                    submission_job: taken.submission_job,
+                    message: taken.message,
+                });
+            }
+            Ok(None) => {
+                self.net = Connectivity::Online;
+                self.outbox.hand_carried_not_found(id, None, later, true)?;
+            }
+            Err(e) => {
+                let (_, next, _) = self.failure_plan(&e, bag.checks, self.options.review, false);
+                let next = if next <= now { later } else { next };
+                tracing::info!(case = bag.case_id, error = %e, "could not ask PAKS for a bag's receipt");
+                self.outbox.hand_carried_not_found(id, Some(&e.to_string()), next, false)?;
+            }
+        }
+        Ok(())
+    }
+
     async fn run_poll(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
         let sub = self.outbox.submission(id)?;
         let sid = sub.submission_id.clone().unwrap_or_default();
@@ -661,7 +704,7 @@ impl Engine {
 
 /// Brings the local case to the state PAKS gives it (idempotent; tolerant of a crash between
 /// the outbox and the case store).
-fn apply_review(
+pub(crate) fn apply_review(
     store: &Store,
     case_id: i64,
     submission_id: &str,

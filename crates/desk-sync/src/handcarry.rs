@@ -4,7 +4,8 @@
 //! An exported bag carries the case version's Idempotency-Key in bag-info.txt (the outbox's key
 //! when the version is queued, else `bag:<case_uid>:v<version>`, the key PAKS itself falls back
 //! to), so PAKS gives a bag sent twice one receipt, and the receipt names the case by its uid and
-//! version for the app to match.
+//! version. Each export is remembered in the outbox; while online, the worker asks PAKS for the
+//! version's receipt and takes it into the case (`receipt_match`).
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use paks_bag::{BagContents, ExportFile, Limits, Tags, write_bag_file};
 use paks_protocol::{CaseDocument, canonical_case_json};
 
 use crate::error::{Result, SyncError};
-use crate::outbox::Outbox;
+use crate::outbox::{NewHandCarried, Outbox};
 use crate::snapshot::{case_document, case_files};
 
 /// What `export_bag` wrote.
@@ -99,6 +100,18 @@ pub fn export_bag(
     let contents = BagContents { root: &root, case_json: &json, files: &files, info };
     let written = write_bag_file(out, &contents, progress)
         .map_err(|e| bag_error("The bag could not be written", e))?;
+    let case_sha256 =
+        paks_protocol::case_sha256(&document).map_err(|e| SyncError::Invalid(e.to_string()))?;
+    outbox.record_hand_carried(
+        &NewHandCarried {
+            case_id,
+            case_uid: &case.uid,
+            case_version: case.version,
+            idempotency_key: &key,
+            case_sha256: &case_sha256,
+        },
+        crate::engine::now_ms(),
+    )?;
     Ok(BagExport {
         payload_bytes: written.payload_bytes,
         attachments: files.len(),

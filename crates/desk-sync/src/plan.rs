@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::outbox::{JobState, Phase, SubmissionJob, UploadJob};
+use crate::outbox::{HandCarried, JobState, Phase, SubmissionJob, UploadJob};
 
 /// What the worker knows about reaching PAKS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub enum Idle {
     WaitingRetry,
     /// Sent cases wait for PAKS reviewers; their state is polled at the wake time.
     WaitingReview,
+    /// A case carried by hand as a bag is not at PAKS yet; PAKS is asked again at the wake time.
+    WaitingBag,
     /// What is left needs the person (see each job's message).
     WaitingPerson,
     /// Automatic sending is off and nobody asked to send.
@@ -48,6 +50,8 @@ pub enum Action {
     Submit(i64),
     /// Ask PAKS for this submission's review state.
     Poll(i64),
+    /// Ask PAKS whether it received this hand-carried bag, and take its receipt in.
+    MatchReceipt(i64),
     /// Nothing due: sleep until `until` (ms) or a command, whichever first.
     Wait { until: Option<i64>, idle: Idle },
 }
@@ -55,6 +59,7 @@ pub enum Action {
 pub struct PlanInput<'a> {
     pub submissions: &'a [SubmissionJob],
     pub uploads: &'a [UploadJob],
+    pub hand_carried: &'a [HandCarried],
     pub now: i64,
     pub net: Connectivity,
     /// The "send automatically" setting.
@@ -71,8 +76,9 @@ fn is_due(state: JobState, next_attempt_at: i64, now: i64) -> bool {
     }
 }
 
-/// Decides the next step. Sending comes before polling; within sending, the oldest case first
-/// and its files in order. A job that failed is not due until its retry time, so one failing
+/// Decides the next step. Asking PAKS for a hand-carried bag's receipt comes first (its files
+/// need not be uploaded if PAKS has them), then sending, then polling; within sending, the
+/// oldest case first and its files in order. A job that failed is not due until its retry time, so one failing
 /// file or case never holds up the others.
 pub fn next_action(input: &PlanInput<'_>) -> Action {
     let now = input.now;
@@ -81,7 +87,18 @@ pub fn next_action(input: &PlanInput<'_>) -> Action {
     let mut poll: Option<Action> = None;
     let mut wake: Option<i64> = None;
     let (mut retrying, mut reviewing, mut person, mut paused) = (false, false, false, false);
+    let mut carried = false;
+    let mut lookup: Option<Action> = None;
     let mut earliest = |t: i64| wake = Some(wake.map_or(t, |w: i64| w.min(t)));
+
+    for h in input.hand_carried.iter().filter(|h| !h.is_matched()) {
+        if h.next_check_at <= now {
+            lookup.get_or_insert(Action::MatchReceipt(h.id));
+        } else {
+            carried = true;
+            earliest(h.next_check_at);
+        }
+    }
 
     for s in input.submissions {
         match s.state {
@@ -133,7 +150,7 @@ pub fn next_action(input: &PlanInput<'_>) -> Action {
         }
     }
 
-    if let Some(action) = send.or(poll) {
+    if let Some(action) = lookup.or(send).or(poll) {
         return match input.net {
             Connectivity::Online => action,
             Connectivity::Unknown => Action::CheckNetwork,
@@ -148,6 +165,8 @@ pub fn next_action(input: &PlanInput<'_>) -> Action {
         Idle::WaitingRetry
     } else if reviewing {
         Idle::WaitingReview
+    } else if carried {
+        Idle::WaitingBag
     } else if person {
         Idle::WaitingPerson
     } else if paused {
@@ -212,6 +231,7 @@ mod tests {
         next_action(&PlanInput {
             submissions: subs,
             uploads: ups,
+            hand_carried: &[],
             now: 1000,
             net,
             auto_send: true,
@@ -288,12 +308,65 @@ mod tests {
         );
     }
 
+    fn bag(id: i64, next_check_at: i64, matched: bool) -> HandCarried {
+        HandCarried {
+            id,
+            case_id: id,
+            case_uid: format!("uid-{id}"),
+            case_version: 1,
+            idempotency_key: format!("bag-{id}"),
+            case_sha256: String::new(),
+            exported_at: 0,
+            checks: 0,
+            next_check_at,
+            last_error: None,
+            submission_id: matched.then(|| "s".to_owned()),
+            receipt: None,
+            outcome: None,
+            matched_at: matched.then_some(1),
+        }
+    }
+
+    #[test]
+    fn a_due_bag_is_looked_up_before_files_are_sent_even_with_auto_send_off() {
+        let subs = [sub(1, Queued, Phase::Upload, 0)];
+        let ups = [up(10, 1, Queued, 0)];
+        let bags = [bag(7, 900, false), bag(8, 0, true)];
+        let mut input = PlanInput {
+            submissions: &subs,
+            uploads: &ups,
+            hand_carried: &bags,
+            now: 1000,
+            net: Online,
+            auto_send: false,
+            demanded: false,
+        };
+        assert_eq!(next_action(&input), Action::MatchReceipt(7));
+        input.net = Unknown;
+        assert_eq!(next_action(&input), Action::CheckNetwork, "only once PAKS is reachable");
+        input.net = Online;
+        input.auto_send = true;
+        let later = [bag(7, 5000, false), bag(8, 0, true)];
+        input.hand_carried = &later;
+        assert_eq!(next_action(&input), Action::Upload(10), "not due: sending goes on");
+        input.submissions = &[];
+        input.uploads = &[];
+        assert_eq!(next_action(&input), Action::Wait { until: Some(5000), idle: Idle::WaitingBag });
+        input.hand_carried = &later[1..];
+        assert_eq!(
+            next_action(&input),
+            Action::Wait { until: None, idle: Idle::Empty },
+            "a matched bag asks nothing"
+        );
+    }
+
     #[test]
     fn auto_send_off_sends_only_on_demand() {
         let subs = [sub(1, Queued, Phase::Submit, 0)];
         let mut input = PlanInput {
             submissions: &subs,
             uploads: &[],
+            hand_carried: &[],
             now: 1000,
             net: Online,
             auto_send: false,

@@ -44,6 +44,12 @@ pub enum SyncEvent {
         online: bool,
         message: Option<String>,
     },
+    /// PAKS's receipt for a hand-carried bag was found and taken into its case.
+    ReceiptMatched {
+        case_id: i64,
+        submission_job: Option<i64>,
+        message: String,
+    },
     /// Another process is sending from this data folder; this one waits (sent once per wait).
     OtherSender {
         message: String,

@@ -9,10 +9,13 @@ mod common;
 
 use std::path::Path;
 
-use common::{TestServer, complete_case, desk, make_file, public_key};
+use std::sync::Arc;
+
+use common::{TestServer, complete_case, desk, fast_options, make_file, public_key};
 use desk_core::{CaseField, CaseStatus, Store};
-use desk_sync::Outbox;
 use desk_sync::handcarry::{bag_idempotency_key, export_bag, open_bag};
+use desk_sync::progress::no_events;
+use desk_sync::{Engine, Idle, JobState, Outbox, Phase, now_ms, submit_case};
 use paks_protocol::Receipt;
 
 async fn post_bag(url: &str, token: &str, bag: &Path) -> reqwest::Response {
@@ -173,4 +176,154 @@ fn an_incomplete_case_makes_no_bag() {
     let err = export_bag(&store, &outbox, case.id, &out, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("/summary"), "{err}");
     assert!(!out.exists());
+}
+
+/// A desk connected to a fresh server, with one complete case holding a 1.5 MB deck.
+struct Carried {
+    _root: tempfile::TempDir,
+    server: TestServer,
+    token: String,
+    here: std::path::PathBuf,
+    store: Arc<Store>,
+    outbox: Arc<Outbox>,
+    case: i64,
+    bag: std::path::PathBuf,
+}
+
+impl Carried {
+    async fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let server = TestServer::start(&root.path().join("server")).await;
+        let token = server.focal_point("LAO");
+        let key = public_key(&server.url()).await;
+        let here = root.path().join("desk");
+        let store = desk(&here, &server.url(), &token, &key);
+        let case = complete_case(&store, "Lao e-Census");
+        let (deck, _) = make_file(root.path(), "deck.pptx", 1_500_000);
+        store.import_attachment(case, &deck).unwrap();
+        let outbox = Arc::new(Outbox::open(&here).unwrap());
+        let bag = root.path().join("usb.zip");
+        Self { _root: root, server, token, here, store, outbox, case, bag }
+    }
+
+    fn export(&self) {
+        export_bag(&self.store, &self.outbox, self.case, &self.bag, &mut |_, _| {}).unwrap();
+    }
+
+    /// A colleague hands the bag in at PAKS.
+    async fn hand_in(&self) -> Receipt {
+        let res = post_bag(&self.server.url(), &self.token, &self.bag).await;
+        assert_eq!(res.status(), 201);
+        res.json().await.unwrap()
+    }
+
+    /// The desk comes online and does what is due.
+    async fn come_online(&self) -> Idle {
+        let mut engine = Engine::new(
+            &self.here,
+            self.store.clone(),
+            self.outbox.clone(),
+            no_events(),
+            fast_options(),
+        );
+        engine.network_back().unwrap();
+        engine.run_until_idle().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_draft_carried_by_hand_takes_its_receipt_in_when_online_and_sends_nothing() {
+    let t = Carried::new().await;
+    t.export();
+    let carried = t.outbox.hand_carried().unwrap();
+    assert_eq!(carried.len(), 1);
+    assert!(!carried[0].is_matched());
+    assert_eq!(t.come_online().await, Idle::WaitingBag, "PAKS has no such version yet");
+    assert_eq!(t.outbox.hand_carried().unwrap()[0].checks, 1);
+    assert!(t.server.uploads().is_empty(), "exporting sends nothing");
+
+    let receipt = t.hand_in().await;
+    let uploads_at_paks = t.server.uploads().len();
+    assert_eq!(t.come_online().await, Idle::WaitingReview);
+
+    let case = t.store.case(t.case).unwrap();
+    assert_eq!(case.status, CaseStatus::Submitted);
+    assert_eq!(case.submission_id.as_deref(), Some(receipt.submission_id.to_string().as_str()));
+    let job = t.outbox.submission_for_case(t.case).unwrap().unwrap();
+    assert_eq!(job.phase, Phase::Review);
+    let kept: Receipt = serde_json::from_str(job.receipt.as_deref().unwrap()).unwrap();
+    assert_eq!(kept, receipt, "the case holds PAKS's signed receipt");
+    assert!(t.outbox.uploads_of(job.id).unwrap().iter().all(|u| u.state == JobState::Done));
+    assert_eq!(t.server.uploads().len(), uploads_at_paks, "no file was uploaded again");
+    assert_eq!(t.server.submission_count(), 1);
+    let row = &t.outbox.hand_carried().unwrap()[0];
+    assert!(row.is_matched());
+    assert!(row.outcome.as_deref().unwrap().contains("hand-carried bag"), "{row:?}");
+    t.server.kill().await;
+}
+
+#[tokio::test]
+async fn a_queued_case_carried_by_hand_is_not_uploaded_when_paks_has_the_bag() {
+    let t = Carried::new().await;
+    let job = submit_case(&t.store, &t.outbox, t.case, &[], now_ms()).unwrap();
+    t.export();
+    let receipt = t.hand_in().await;
+    let uploads_at_paks = t.server.uploads().len();
+    assert_eq!(t.come_online().await, Idle::WaitingReview);
+    let after = t.outbox.submission(job.id).unwrap();
+    assert_eq!(after.submission_id, Some(receipt.submission_id.to_string()));
+    assert_eq!(t.server.uploads().len(), uploads_at_paks, "the queued files were not sent");
+    assert_eq!(t.store.case(t.case).unwrap().status, CaseStatus::Submitted);
+    assert_eq!(t.server.submission_count(), 1);
+    t.server.kill().await;
+}
+
+#[tokio::test]
+async fn edits_made_after_the_bag_are_kept_as_the_next_version() {
+    let t = Carried::new().await;
+    t.export();
+    t.store.set_field(t.case, CaseField::Summary, "Registration in one hour, since May.").unwrap();
+    let receipt = t.hand_in().await;
+    assert_eq!(t.come_online().await, Idle::Empty);
+    let case = t.store.case(t.case).unwrap();
+    assert_eq!(case.status, CaseStatus::Draft);
+    assert_eq!(case.version, 2, "the edits are the next version");
+    assert_eq!(case.follows_submission, Some(receipt.submission_id.to_string()));
+    assert_eq!(case.field(CaseField::Summary), "Registration in one hour, since May.");
+    let row = &t.outbox.hand_carried().unwrap()[0];
+    assert!(row.outcome.as_deref().unwrap().contains("version 2"), "{row:?}");
+
+    // Sent online, version 2 replaces the hand-carried version 1 at PAKS.
+    submit_case(&t.store, &t.outbox, t.case, &[], now_ms()).unwrap();
+    assert_eq!(t.come_online().await, Idle::WaitingReview);
+    assert_eq!(t.server.submission_count(), 2);
+    let job = t.outbox.submission_for_case(t.case).unwrap().unwrap();
+    let v2: Receipt = serde_json::from_str(job.receipt.as_deref().unwrap()).unwrap();
+    assert_eq!((v2.version, v2.replaces), (2, Some(receipt.submission_id)));
+    t.server.kill().await;
+}
+
+#[tokio::test]
+async fn a_later_version_queued_online_after_the_bag_goes_as_the_next_version() {
+    let t = Carried::new().await;
+    t.export();
+    t.store.set_field(t.case, CaseField::Results, "Ten thousand firms registered.").unwrap();
+    let queued = submit_case(&t.store, &t.outbox, t.case, &[], now_ms()).unwrap();
+    let receipt = t.hand_in().await;
+    assert_eq!(t.come_online().await, Idle::WaitingReview);
+    let jobs = t.outbox.submissions().unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_ne!(
+        jobs[0].idempotency_key, queued.idempotency_key,
+        "the job PAKS could never take is gone"
+    );
+    assert_eq!(jobs[0].case_version, 2);
+    let case = t.store.case(t.case).unwrap();
+    assert_eq!(case.version, 2);
+    assert_eq!(case.status, CaseStatus::Submitted, "version 2 was sent");
+    let job = t.outbox.submission_for_case(t.case).unwrap().unwrap();
+    let v2: Receipt = serde_json::from_str(job.receipt.as_deref().unwrap()).unwrap();
+    assert_eq!((v2.version, v2.replaces), (2, Some(receipt.submission_id)));
+    assert_eq!(t.server.submission_count(), 2);
+    t.server.kill().await;
 }

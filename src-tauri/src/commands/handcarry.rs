@@ -31,6 +31,42 @@ pub struct BagOpened {
     pub warnings: Vec<String>,
 }
 
+/// A bag exported of a case version, and whether PAKS has said it received it.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct CarriedBag {
+    #[ts(type = "number")]
+    pub version: i64,
+    /// Milliseconds since the epoch.
+    #[ts(type = "number")]
+    pub exported_at: i64,
+    /// The receipt's submission id once PAKS has the bag.
+    pub submission_id: Option<String>,
+    /// What taking the receipt in did, in words for the person.
+    pub outcome: Option<String>,
+    /// How often PAKS was asked and had nothing yet.
+    pub checks: u32,
+    /// Why PAKS could not be asked last time.
+    pub last_error: Option<String>,
+}
+
+/// The bags exported of a case, newest version first.
+#[tauri::command(rename_all = "snake_case")]
+pub fn case_bags(sync: State<'_, SyncState>, id: i64) -> CommandResult<Vec<CarriedBag>> {
+    let bags = sync.outbox.hand_carried_of_case(id)?;
+    Ok(bags
+        .into_iter()
+        .map(|b| CarriedBag {
+            version: b.case_version,
+            exported_at: b.exported_at,
+            submission_id: b.submission_id,
+            outcome: b.outcome,
+            checks: b.checks,
+            last_error: b.last_error,
+        })
+        .collect())
+}
+
 /// Asks where to save, then writes the bag with progress events. `None` if the person cancels.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_export_bag(

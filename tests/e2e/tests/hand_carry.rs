@@ -24,6 +24,12 @@ async fn save_then_open(client: &Client) -> TestResult {
     find(client, "export-bag").await?.click().await?;
     let saved = find(client, "bag-saved").await?.text().await?;
     ensure(saved.contains("case.zip"), format!("saving the bag says {saved:?}"))?;
+    // Not connected to any PAKS: the bag is remembered as not received yet.
+    let carried = find(client, "carried-bag").await?.text().await?;
+    ensure(
+        carried.contains("Version 1") && carried.contains("not at PAKS yet"),
+        format!("the saved bag is listed as {carried:?}"),
+    )?;
     client
         .execute("document.querySelector('[data-testid=\"hand-carry\"]').scrollIntoView()", vec![])
         .await?;

@@ -245,6 +245,8 @@ export const fr: Partial<Record<MessageKey, string>> = {
   'bag.export': 'Enregistrer pour le transport…',
   'bag.exporting': 'Enregistrement…',
   'bag.saved': 'Enregistré dans {path} ({files} fichiers).',
+  'bag.waiting': 'Version {version}, enregistrée le {date} : pas encore chez PAKS. PAKS Desk le redemande dès qu’il est en ligne.',
+  'bag.received': 'Version {version}, enregistrée le {date} : {outcome}',
   'bag.open': 'Ouvrir le cas d’un collègue…',
   'bag.opened': 'Ouvert comme nouveau brouillon avec {files} fichiers.',
 };

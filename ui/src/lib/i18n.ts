@@ -246,6 +246,8 @@ const en = {
   'bag.export': 'Save for hand-carrying…',
   'bag.exporting': 'Saving…',
   'bag.saved': 'Saved to {path} ({files} files).',
+  'bag.waiting': 'Version {version}, saved {date}: not at PAKS yet. PAKS Desk asks PAKS again whenever it is online.',
+  'bag.received': 'Version {version}, saved {date}: {outcome}',
   'bag.open': 'Open a colleague’s case…',
   'bag.opened': 'Opened as a new draft with {files} files.',
 } as const;

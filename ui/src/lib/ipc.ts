@@ -8,6 +8,7 @@ import type { Attached as AttachedBinding } from './bindings/Attached';
 import type { Attachment as AttachmentBinding } from './bindings/Attachment';
 import type { BagOpened as BagOpenedBinding } from './bindings/BagOpened';
 import type { BagWritten as BagWrittenBinding } from './bindings/BagWritten';
+import type { CarriedBag as CarriedBagBinding } from './bindings/CarriedBag';
 import type { Case as CaseBinding } from './bindings/Case';
 import type { CaseFiles as CaseFilesBinding } from './bindings/CaseFiles';
 import type { ConnectedView } from './bindings/ConnectedView';
@@ -53,6 +54,7 @@ export type SavedField = Wire<SavedFieldBinding>;
 export type Attached = Wire<AttachedBinding>;
 export type BagOpened = Wire<BagOpenedBinding>;
 export type BagWritten = Wire<BagWrittenBinding>;
+export type CarriedBag = Wire<CarriedBagBinding>;
 export type Attachment = Wire<AttachmentBinding>;
 export type CaseFiles = Wire<CaseFilesBinding>;
 export type OutboxItem = Wire<OutboxItemBinding>;
@@ -181,6 +183,7 @@ export const ipc = {
 
   caseExportBag: (id: number) => call<BagWritten | null>('case_export_bag', { id }),
   bagOpen: () => call<BagOpened | null>('bag_open'),
+  caseBags: (id: number) => call<CarriedBag[]>('case_bags', { id }),
 
   windowCloseReady: () => call<null>('window_close_ready'),
 };

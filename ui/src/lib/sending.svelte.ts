@@ -27,6 +27,7 @@ class Sending {
           this.connectivity = update.connectivity;
           break;
         case 'job':
+        case 'receipt_matched':
           this.otherSender = null;
           void this.refresh();
           break;

@@ -370,6 +370,39 @@ impl Store {
         self.case(new_id)
     }
 
+    /// A draft whose version PAKS already holds with other content (a bag carried by hand before
+    /// later edits) becomes the next version, replacing that submission: the edits are kept and
+    /// go to PAKS as a new version instead of being refused.
+    pub fn follow_carried_version(&self, id: i64, submission_id: &str) -> Result<Case> {
+        let now = self.now();
+        self.write(|tx| {
+            let case = load(tx, id)?;
+            if case.status != CaseStatus::Draft {
+                return Err(Error::InvalidTransition {
+                    from: case.status.label(),
+                    to: "a new version",
+                });
+            }
+            let newer: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM cases WHERE uid = ?1 AND version > ?2)",
+                params![case.uid, case.version],
+                |r| r.get(0),
+            )?;
+            if newer {
+                return Err(Error::InvalidTransition { from: "an older version", to: "the next" });
+            }
+            let label = format!("Version {} reached PAKS by hand", case.version);
+            revisions::record(tx, &case, RevisionKind::Checkpoint, &label, now)?;
+            tx.execute(
+                "UPDATE cases SET version = version + 1, follows_submission = ?1, updated_at = ?2
+                 WHERE id = ?3",
+                params![submission_id, now, id],
+            )?;
+            Ok(())
+        })?;
+        self.case(id)
+    }
+
     /// Deletes a draft that was never sent (and its links and revisions).
     pub fn delete_draft(&self, id: i64) -> Result<()> {
         self.write(|tx| {

@@ -572,6 +572,12 @@ impl Outbox {
                  WHERE state = 'waiting_network'",
                 [now],
             )?;
+            // A bag may have reached PAKS while the network was down.
+            tx.execute(
+                "UPDATE hand_carried SET next_check_at = ?1
+                 WHERE matched_at IS NULL AND next_check_at > ?1",
+                [now],
+            )?;
             Ok(n)
         })
     }

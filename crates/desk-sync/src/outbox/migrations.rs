@@ -5,8 +5,9 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::Result;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE submissions (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE submissions (
         id INTEGER PRIMARY KEY,
         case_id INTEGER NOT NULL,
         case_uid TEXT NOT NULL,
@@ -51,7 +52,31 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         UNIQUE (submission_job, position)
     ) STRICT;
     CREATE INDEX uploads_by_submission ON uploads (submission_job);",
-)];
+    ),
+    M::up(
+        "CREATE TABLE hand_carried (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL,
+        case_uid TEXT NOT NULL,
+        case_version INTEGER NOT NULL,
+        -- The Idempotency-Key written in the bag's bag-info.txt.
+        idempotency_key TEXT NOT NULL,
+        -- SHA-256 of the canonical case document the bag holds.
+        case_sha256 TEXT NOT NULL,
+        exported_at INTEGER NOT NULL,
+        -- Lookups of the receipt that found nothing yet, and when to ask PAKS again.
+        checks INTEGER NOT NULL DEFAULT 0,
+        next_check_at INTEGER NOT NULL,
+        last_error TEXT,
+        -- Set once PAKS's receipt for this case version is found and taken in.
+        submission_id TEXT,
+        receipt TEXT,
+        outcome TEXT,
+        matched_at INTEGER,
+        UNIQUE (case_uid, case_version)
+    ) STRICT;",
+    ),
+];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
     Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
@@ -63,5 +88,26 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(rusqlite_migration::Migrations::from_slice(super::MIGRATIONS).validate().is_ok());
+    }
+
+    #[test]
+    fn an_outbox_of_the_first_release_is_carried_forward_with_its_jobs() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let first = rusqlite_migration::Migrations::from_slice(&super::MIGRATIONS[..1]);
+        first.to_latest(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO submissions (case_id, case_uid, case_version, idempotency_key, document,
+               state, phase, next_attempt_at, created_at, updated_at)
+             VALUES (1, 'u', 1, 'k', '{}', 'queued', 'upload', 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+        super::apply(&mut conn).unwrap();
+        let kept: i64 =
+            conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, 1);
+        let carried: i64 =
+            conn.query_row("SELECT count(*) FROM hand_carried", [], |r| r.get(0)).unwrap();
+        assert_eq!(carried, 0);
     }
 }

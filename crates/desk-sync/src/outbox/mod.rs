@@ -3,6 +3,7 @@
 //! migrate independently). The case is referenced by id + uid + version.
 
 mod cancel;
+mod hand_carried;
 mod jobs;
 mod migrations;
 
@@ -14,6 +15,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{Result, SyncError};
 
+pub use hand_carried::{HandCarried, NewHandCarried};
 pub use jobs::{
     Failure, FileToSend, JobState, NewSubmission, OutboxEntry, Phase, SubmissionJob, UploadJob,
 };

@@ -5,9 +5,9 @@ import type { SendProgress } from "./SendProgress";
 /**
  * What the sync worker reports: progress, a job's new state, reachability, idleness.
  */
-export type SyncUpdate = { "kind": "progress", progress: SendProgress, } | { "kind": "job", submission_job: number, case_id: number, state: string, message: string | null, } | { "kind": "connectivity", connectivity: Connectivity, } | { "kind": "other_sender", message: string, } | { "kind": "idle", 
+export type SyncUpdate = { "kind": "progress", progress: SendProgress, } | { "kind": "job", submission_job: number, case_id: number, state: string, message: string | null, } | { "kind": "connectivity", connectivity: Connectivity, } | { "kind": "receipt_matched", case_id: number, message: string, } | { "kind": "other_sender", message: string, } | { "kind": "idle", 
 /**
- * empty, waiting_network, waiting_retry, waiting_review, waiting_person, paused,
- * other_sender.
+ * empty, waiting_network, waiting_retry, waiting_review, waiting_bag, waiting_person,
+ * paused, other_sender.
  */
 idle: string, };

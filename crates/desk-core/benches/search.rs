@@ -115,7 +115,18 @@ fn ms(d: Duration) -> String {
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).expect("open");
+    // PAKS_BENCH_KEEP=DIR keeps the built store there (and searches it again, unbuilt, when it
+    // is there already), for looking into it or comparing changes to the search code.
+    let kept = std::env::var_os("PAKS_BENCH_KEEP").map(std::path::PathBuf::from);
+    let reuse = kept.as_deref().is_some_and(|k| k.join("paks-desk.sqlite3").exists());
+    let store = Store::open(kept.as_deref().unwrap_or(dir.path())).expect("open");
+    if !reuse {
+        build(&store);
+    }
+    measure(&store);
+}
+
+fn build(store: &Store) {
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let countries = ["LAO", "THA", "BTN", "NPL", "KIR", "KHM", "MMR", "CHN"];
     let started = Instant::now();
@@ -160,7 +171,9 @@ fn main() {
         started.elapsed().as_secs_f64(),
         std::fs::metadata(store.db_path()).map(|m| m.len() >> 20).unwrap_or(0)
     );
+}
 
+fn measure(store: &Store) {
     let groups: &[(&str, &[&str])] = &[
         (
             "Latin",
@@ -177,15 +190,26 @@ fn main() {
             CaseFilter::default()
         };
         let mut times = Vec::new();
+        let mut by_query: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
         let mut hits = 0;
         for _ in 0..40 {
-            for q in *queries {
+            for (i, q) in queries.iter().enumerate() {
                 let start = Instant::now();
                 hits += store.search(q, &filter).expect("search").len();
                 times.push(start.elapsed());
+                by_query[i].push(start.elapsed());
             }
         }
         times.sort();
+        let slowest: Vec<String> = queries
+            .iter()
+            .zip(&mut by_query)
+            .map(|(q, t)| {
+                t.sort();
+                format!("{q} {}", ms(percentile(t, 0.5)))
+            })
+            .collect();
+        println!("  median per query: {}", slowest.join(", "));
         println!(
             "{name:<15} {} queries ({:?}): p50 {}  p99 {}  max {}  ({} hits/query)",
             times.len(),

@@ -336,3 +336,65 @@ fn fields_written_before_search_existed_are_found() {
     assert_eq!(search(&store, "บาล").len(), 1);
     assert_eq!(search(&store, "ระ").len(), 1, "two characters go through the bigrams");
 }
+
+/// A file of `pages` pages, each holding `text` (page `dense` says it three times, briefly).
+fn attach_pages(store: &Store, case_id: i64, dir: &Path, pages: u32, dense: u32) {
+    use desk_extract::{DocKind, Extraction, Outcome, TextUnit};
+    let path = dir.join(format!("report-{case_id}.pdf"));
+    std::fs::write(&path, format!("%PDF-1.4 report of case {case_id}")).unwrap();
+    let sha = store.import_attachment(case_id, &path).unwrap().attachment.sha256;
+    let units: Vec<TextUnit> = (1..=pages)
+        .map(|number| TextUnit {
+            number,
+            label: "page".into(),
+            text: if number == dense {
+                "government government government".into()
+            } else {
+                format!("page {number} of a long report on the work of local government offices")
+            },
+            notes: None,
+        })
+        .collect();
+    let mut extraction = Extraction::without_text(
+        DocKind::Pdf,
+        "test",
+        Outcome::Indexed { pages, chars: 0, unit: "page".into() },
+    );
+    extraction.units = units;
+    store.record_extraction(&sha, &extraction).unwrap();
+}
+
+#[test]
+fn a_word_on_most_pages_is_ranked_pages_through_and_filters_still_find_old_cases() {
+    let (dir, store) = open();
+    // The oldest text of all: a Kiribati case that says "government" once.
+    let kiribati = store.create_case("Outer-island services", Some("KIR")).unwrap();
+    store
+        .set_field(kiribati.id, CaseField::Summary, "The government reaches outer islands.")
+        .unwrap();
+    // Then many more matching rows than are ranked at once.
+    let lao = store.create_case("Lao district offices", Some("LAO")).unwrap();
+    attach_pages(&store, lao.id, dir.path(), 6_000, 5_990);
+
+    let first = store.search("government", &CaseFilter::default()).unwrap();
+    assert_eq!(first.len(), 50);
+    match &first[0].place {
+        HitPlace::File { unit, .. } => assert_eq!(*unit, 5_990, "the densest page ranks first"),
+        other => panic!("{other:?}"),
+    }
+    let next_page = CaseFilter { offset: Some(50), ..CaseFilter::default() };
+    let second = store.search("government", &next_page).unwrap();
+    assert_eq!(second.len(), 50);
+    let places =
+        |hits: &[SearchHit]| -> Vec<String> { hits.iter().map(|h| h.place.describe()).collect() };
+    let both = CaseFilter { limit: Some(100), ..CaseFilter::default() };
+    let all = store.search("government", &both).unwrap();
+    assert_eq!([places(&first), places(&second)].concat(), places(&all), "pages follow on");
+    assert!(all.windows(2).all(|w| w[0].score <= w[1].score), "in rank order");
+
+    let kir = CaseFilter { country: Some("KIR".into()), ..CaseFilter::default() };
+    let found = store.search("government", &kir).unwrap();
+    assert_eq!(found.len(), 1, "a filter finds a match older than the ranked window");
+    assert_eq!(found[0].case_id, kiribati.id);
+    assert_eq!(found[0].place.describe(), "Summary");
+}

@@ -4,7 +4,6 @@
 use rusqlite::{Connection, params};
 
 use super::script::bigrams;
-use super::snippet::clean;
 use crate::case::CaseField;
 use crate::error::Result;
 
@@ -22,13 +21,12 @@ pub(crate) fn index_field(
         )?;
         return Ok(());
     }
-    let text = clean(value);
     conn.execute(
         "INSERT INTO search_text (case_id, field, text, grams) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (case_id, field) WHERE case_id IS NOT NULL
          DO UPDATE SET text = excluded.text, grams = excluded.grams
          WHERE text IS NOT excluded.text OR grams IS NOT excluded.grams",
-        params![case_id, field.column(), text, bigrams(&text)],
+        params![case_id, field.column(), value, bigrams(value)],
     )?;
     Ok(())
 }
@@ -61,7 +59,6 @@ pub(crate) fn index_units(
         if text.trim().is_empty() {
             continue;
         }
-        let text = clean(&text);
         insert.execute(params![sha256, unit.number, unit.label, text, bigrams(&text)])?;
     }
     Ok(())

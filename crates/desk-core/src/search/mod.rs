@@ -8,7 +8,7 @@ mod snippet;
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use rusqlite::{Connection, params_from_iter};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -22,8 +22,6 @@ use crate::store::Store;
 use query::Parsed;
 
 const DEFAULT_LIMIT: u32 = 50;
-/// FTS5 `snippet()` length in tokens (its maximum is 64).
-const SNIPPET_TOKENS: u32 = 24;
 
 /// Where in a case a hit is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -61,7 +59,7 @@ pub struct SearchHit {
 }
 
 struct Row {
-    text_id: i64,
+    text: String,
     score: f64,
     case_id: i64,
     case_uid: String,
@@ -91,81 +89,99 @@ impl Store {
     }
 }
 
-fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<SearchHit>> {
-    let words = parsed.words_query();
-    let trigram = parsed.trigram_query();
-    let mut args: Vec<String> = Vec::new();
-    let (table, mut sql) = match (&words, &trigram) {
-        (Some(words), trigram) => {
-            args.push(words.clone());
-            let mut sql = String::from("search_words MATCH ?1");
-            if let Some(trigram) = trigram {
-                args.push(trigram.clone());
-                sql.push_str(
-                    " AND search_words.rowid IN
-                       (SELECT rowid FROM search_trigram WHERE search_trigram MATCH ?2)",
-                );
-            }
-            ("search_words", sql)
-        }
-        (None, Some(trigram)) => {
-            args.push(trigram.clone());
-            ("search_trigram", String::from("search_trigram MATCH ?1"))
-        }
-        (None, None) => return Ok(Vec::new()),
-    };
-    filter.push_conditions(&mut sql, &mut args);
-    let sql = format!(
-        "SELECT {table}.rowid, {table}.rank, c.id, c.uid, c.title, c.country, c.status,
-                t.field, t.sha256, a.name, t.unit, t.unit_label
-         FROM {table}
-         JOIN search_text t ON t.id = {table}.rowid
-         LEFT JOIN attachments a ON a.sha256 = t.sha256
-         JOIN cases c ON c.id = coalesce(t.case_id, a.case_id)
-         WHERE {sql}
-         ORDER BY {table}.rank, {table}.rowid, c.id
-         LIMIT {} OFFSET {}",
-        filter.limit.unwrap_or(DEFAULT_LIMIT),
-        filter.offset.unwrap_or(0)
-    );
-    let rows: Vec<Row> = {
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-            Ok(Row {
-                text_id: r.get(0)?,
-                score: r.get(1)?,
-                case_id: r.get(2)?,
-                case_uid: r.get(3)?,
-                case_title: r.get(4)?,
-                country: r.get(5)?,
-                status: r.get(6)?,
-                field: r.get(7)?,
-                sha256: r.get(8)?,
-                name: r.get(9)?,
-                unit: r.get(10)?,
-                unit_label: r.get(11)?,
-            })
-        })?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+/// A query matching more rows than this ranks only the newest this many of them (row ids follow
+/// when text was first indexed). bm25 costs about a microsecond per matching row, so a word that
+/// is on most pages of a large store would otherwise cost a hundred milliseconds and more.
+const RANK_WINDOW: usize = 2_000;
 
+/// The FTS5 table a query goes to, and its MATCH condition with arguments.
+struct FtsQuery {
+    table: &'static str,
+    condition: String,
+    args: Vec<String>,
+}
+
+impl FtsQuery {
+    fn of(parsed: &Parsed) -> Option<Self> {
+        match (parsed.words_query(), parsed.trigram_query()) {
+            (Some(words), trigram) => {
+                let mut condition = String::from("search_words MATCH ?1");
+                let mut args = vec![words];
+                if let Some(trigram) = trigram {
+                    args.push(trigram);
+                    condition.push_str(
+                        " AND search_words.rowid IN
+                           (SELECT rowid FROM search_trigram WHERE search_trigram MATCH ?2)",
+                    );
+                }
+                Some(Self { table: "search_words", condition, args })
+            }
+            (None, Some(trigram)) => Some(Self {
+                table: "search_trigram",
+                condition: String::from("search_trigram MATCH ?1"),
+                args: vec![trigram],
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// The bm25 score of each matching row, newest first, at most `most` rows: one pass of
+    /// FTS5 over the newest matches only (the scores are sorted here, not by SQLite).
+    fn scores(&self, conn: &Connection, most: Option<usize>) -> Result<Vec<(i64, f64)>> {
+        let limit = most.map_or(-1, |n| i64::try_from(n).unwrap_or(-1));
+        let sql = format!(
+            "SELECT rowid, bm25({t}) FROM {t} WHERE {c} ORDER BY rowid DESC LIMIT {limit}",
+            t = self.table,
+            c = self.condition,
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let scores = stmt
+            .query_map(params_from_iter(self.args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(scores)
+    }
+}
+
+/// Best first; equal scores newest first, so paging is stable.
+fn by_rank(scores: &mut [(i64, f64)]) {
+    scores.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+}
+
+fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<SearchHit>> {
+    let Some(fts) = FtsQuery::of(parsed) else { return Ok(Vec::new()) };
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT) as usize;
+    let offset = filter.offset.unwrap_or(0) as usize;
+    let mut scores = fts.scores(conn, Some(RANK_WINDOW + 1))?;
+    let beyond_window = scores.len() > RANK_WINDOW;
+    scores.truncate(RANK_WINDOW);
+    by_rank(&mut scores);
+    // Join only the best rows to their cases. A row can give no hit (an older version of a
+    // case, a filter) or several (a file attached to several cases), so a few more rows than
+    // hits are taken, and all of the window if that was not enough.
+    let needed = offset + limit;
+    let narrowing = filter.country.is_some() || filter.status.is_some() || filter.mdg.is_some();
+    let mut take = needed.saturating_mul(if narrowing { 20 } else { 2 }).max(100);
+    let mut rows = loop {
+        let rows = joined_rows(conn, &scores[..take.min(scores.len())], filter)?;
+        if rows.len() >= needed || take >= scores.len() {
+            break rows;
+        }
+        take = scores.len();
+    };
+    if rows.len() < needed && beyond_window {
+        // The filter keeps too few of the newest matches: rank them all, however long it takes.
+        scores = fts.scores(conn, None)?;
+        by_rank(&mut scores);
+        rows = joined_rows(conn, &scores, filter)?;
+    }
+    let rows: Vec<Row> = rows.into_iter().skip(offset).take(limit).collect();
+
+    // Snippets are cut here, not by FTS5's snippet(): that runs the whole query again for each
+    // hit, which cost more than the search itself.
     let unspaced = parsed.unspaced_terms();
-    let mut snippets: HashMap<i64, Vec<SnippetSegment>> = HashMap::new();
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {
-        let snippet = match snippets.get(&row.text_id) {
-            Some(s) => s.clone(),
-            None => {
-                let s = match &words {
-                    Some(words) if !parsed.words.is_empty() => {
-                        word_snippet(conn, words, row.text_id, &unspaced)?
-                    }
-                    _ => text_snippet(conn, row.text_id, &unspaced)?,
-                };
-                snippets.insert(row.text_id, s.clone());
-                s
-            }
-        };
+        let snippet = snippet::around_words(&row.text, &parsed.words, &unspaced);
         let place = match (row.field, row.sha256) {
             (Some(field), _) => {
                 let field = CaseField::parse(&field)?;
@@ -195,32 +211,54 @@ fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<Se
     Ok(hits)
 }
 
-fn word_snippet(
-    conn: &Connection,
-    query: &str,
-    text_id: i64,
-    unspaced: &[&str],
-) -> Result<Vec<SnippetSegment>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT snippet(search_words, 0, ?1, ?2, '…', {SNIPPET_TOKENS})
-         FROM search_words WHERE search_words MATCH ?3 AND rowid = ?4"
-    ))?;
-    let marked: Option<String> = stmt
-        .query_row(
-            rusqlite::params![
-                snippet::HIT_START.to_string(),
-                snippet::HIT_END.to_string(),
-                query,
-                text_id
-            ],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(snippet::from_marked(&marked.unwrap_or_default(), unspaced))
-}
-
-fn text_snippet(conn: &Connection, text_id: i64, terms: &[&str]) -> Result<Vec<SnippetSegment>> {
-    let text: String =
-        conn.query_row("SELECT text FROM search_text WHERE id = ?1", [text_id], |r| r.get(0))?;
-    Ok(snippet::around(&text, terms))
+/// The rows of `scores` (in rank order) joined to their cases and filtered, in that order.
+fn joined_rows(conn: &Connection, scores: &[(i64, f64)], filter: &CaseFilter) -> Result<Vec<Row>> {
+    if scores.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = scores.iter().map(|(id, _)| *id).collect();
+    let mut args = vec![serde_json::to_string(&ids)?];
+    let mut conditions = String::from("t.id IN (SELECT value FROM json_each(?1))");
+    filter.push_conditions(&mut conditions, &mut args);
+    let sql = format!(
+        "SELECT t.id, t.text, c.id, c.uid, c.title, c.country, c.status,
+                t.field, t.sha256, a.name, t.unit, t.unit_label
+         FROM search_text t
+         LEFT JOIN attachments a ON a.sha256 = t.sha256
+         JOIN cases c ON c.id = coalesce(t.case_id, a.case_id)
+         WHERE {conditions}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut found: HashMap<i64, Vec<Row>> = HashMap::new();
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            Row {
+                text: r.get(1)?,
+                score: 0.0,
+                case_id: r.get(2)?,
+                case_uid: r.get(3)?,
+                case_title: r.get(4)?,
+                country: r.get(5)?,
+                status: r.get(6)?,
+                field: r.get(7)?,
+                sha256: r.get(8)?,
+                name: r.get(9)?,
+                unit: r.get(10)?,
+                unit_label: r.get(11)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, row) = row?;
+        found.entry(id).or_default().push(row);
+    }
+    let mut out = Vec::new();
+    for (id, score) in scores {
+        if let Some(mut rows) = found.remove(id) {
+            rows.sort_by_key(|r| r.case_id);
+            out.extend(rows.into_iter().map(|r| Row { score: *score, ..r }));
+        }
+    }
+    Ok(out)
 }

@@ -72,7 +72,7 @@ pub fn quote(term: &str) -> String {
 }
 
 /// What the word tokenizer keeps: letters, numbers, marks (unicode61 with `L* N* Co M*`).
-fn is_token_char(c: char) -> bool {
+pub(crate) fn is_token_char(c: char) -> bool {
     c.is_alphanumeric() || is_mark(c)
 }
 

@@ -1,12 +1,14 @@
 //! Snippets as plain segments, so the UI marks hits with elements and never injects HTML.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
-/// Noncharacters that FTS5 `snippet()` puts around hits; stripped from indexed text so a
-/// document cannot forge them.
-pub const HIT_START: char = '\u{FDD0}';
-pub const HIT_END: char = '\u{FDD1}';
+use super::query::is_token_char;
+
 const ELLIPSIS: &str = "…";
 /// Characters of context before the first hit, and in all, of a snippet built here.
 const BEFORE: usize = 60;
@@ -20,46 +22,75 @@ pub struct SnippetSegment {
     pub hit: bool,
 }
 
-/// Text as it goes into the index: without the hit markers.
-pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([HIT_START, HIT_END]) {
-        text.replace([HIT_START, HIT_END], "\u{FFFD}").into()
-    } else {
-        text.into()
+/// A window of `text` around the first of the query's `words` (matched as the word index
+/// matches them: whole tokens, with case and accents folded) or `unspaced` terms (substrings),
+/// with each of them marked.
+pub fn around_words(text: &str, words: &[String], unspaced: &[&str]) -> Vec<SnippetSegment> {
+    let first_unspaced = unspaced.iter().filter_map(|t| find(text, t)).min();
+    let wanted: HashSet<String> =
+        words.iter().flat_map(|w| tokens(w).map(|(_, t)| fold(t))).collect();
+    if wanted.is_empty() {
+        return window(text, first_unspaced.unwrap_or(0), |piece| mark(piece, unspaced));
     }
+    let first_word = tokens(text).find(|(_, t)| wanted.contains(&fold(t))).map(|(at, _)| at);
+    let first = first_word.into_iter().chain(first_unspaced).min().unwrap_or(0);
+    window(text, first, |piece| mark_words(piece, &wanted, unspaced))
 }
 
-/// Splits an FTS5 snippet with markers, then also marks `extra` terms in the plain parts.
-pub fn from_marked(marked: &str, extra: &[&str]) -> Vec<SnippetSegment> {
-    let mut segments = Vec::new();
-    let mut hit = false;
-    for piece in marked.split([HIT_START, HIT_END]) {
-        if hit {
-            push(&mut segments, piece, true);
-        } else {
-            segments.extend(mark(piece, extra));
-        }
-        hit = !hit;
-    }
-    shorten(segments)
-}
-
-/// A window of `text` around the first of `terms`, with every occurrence marked.
-pub fn around(text: &str, terms: &[&str]) -> Vec<SnippetSegment> {
-    let first = terms.iter().filter_map(|t| find(text, t)).min().unwrap_or(0);
+/// `BEFORE` characters before byte `first` and `LENGTH` from there, marked by `marker`.
+fn window(
+    text: &str,
+    first: usize,
+    marker: impl Fn(&str) -> Vec<SnippetSegment>,
+) -> Vec<SnippetSegment> {
     let chars_before = text[..first].chars().count();
     let skip = chars_before.saturating_sub(BEFORE);
     let start = text.char_indices().nth(skip).map_or(text.len(), |(i, _)| i);
-    let window = &text[start..];
-    let end = window.char_indices().nth(LENGTH).map_or(window.len(), |(i, _)| i);
+    let rest = &text[start..];
+    let end = rest.char_indices().nth(LENGTH).map_or(rest.len(), |(i, _)| i);
     let mut segments = Vec::new();
     if start > 0 {
         push(&mut segments, ELLIPSIS, false);
     }
-    segments.extend(mark(&window[..end], terms));
-    if end < window.len() {
+    for segment in marker(&rest[..end]) {
+        push(&mut segments, &segment.text, segment.hit);
+    }
+    if end < rest.len() {
         push(&mut segments, ELLIPSIS, false);
     }
+    segments
+}
+
+/// The word index's tokens of `text` (runs of letters, digits and marks) with their byte offsets.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while rest.next_if(|(_, c)| !is_token_char(*c)).is_some() {}
+        let (start, _) = *rest.peek()?;
+        let mut end = start;
+        while let Some((i, c)) = rest.next_if(|(_, c)| is_token_char(*c)) {
+            end = i + c.len_utf8();
+        }
+        Some((start, &text[start..end]))
+    })
+}
+
+/// Lower case without accents, as the word index compares tokens.
+fn fold(token: &str) -> String {
+    token.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+}
+
+fn mark_words(text: &str, wanted: &HashSet<String>, unspaced: &[&str]) -> Vec<SnippetSegment> {
+    let mut segments = Vec::new();
+    let mut plain_from = 0;
+    for (at, token) in tokens(text) {
+        if wanted.contains(&fold(token)) {
+            segments.extend(mark(&text[plain_from..at], unspaced));
+            push(&mut segments, token, true);
+            plain_from = at + token.len();
+        }
+    }
+    segments.extend(mark(&text[plain_from..], unspaced));
     segments
 }
 
@@ -100,56 +131,29 @@ fn push(segments: &mut Vec<SnippetSegment>, text: &str, hit: bool) {
     }
 }
 
-/// Word snippets count tokens, and a Thai or Chinese "token" can be a whole paragraph: cut
-/// plain text far from the hits.
-fn shorten(segments: Vec<SnippetSegment>) -> Vec<SnippetSegment> {
-    let total: usize = segments.iter().map(|s| s.text.chars().count()).sum();
-    if total <= LENGTH + BEFORE {
-        return segments;
-    }
-    let last = segments.len().saturating_sub(1);
-    let mut out = Vec::with_capacity(segments.len());
-    for (i, segment) in segments.into_iter().enumerate() {
-        if segment.hit {
-            push(&mut out, &segment.text, true);
-            continue;
-        }
-        let chars: Vec<char> = segment.text.chars().collect();
-        if chars.len() <= BEFORE * 2 {
-            push(&mut out, &segment.text, false);
-        } else if i == 0 {
-            let tail: String = chars[chars.len() - BEFORE..].iter().collect();
-            push(&mut out, &format!("{ELLIPSIS}{tail}"), false);
-        } else if i == last {
-            let head: String = chars[..BEFORE].iter().collect();
-            push(&mut out, &format!("{head}{ELLIPSIS}"), false);
-        } else {
-            let head: String = chars[..BEFORE / 2].iter().collect();
-            let tail: String = chars[chars.len() - BEFORE / 2..].iter().collect();
-            push(&mut out, &format!("{head} {ELLIPSIS} {tail}"), false);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn markers_become_segments() {
-        let s = from_marked("the \u{FDD0}portal\u{FDD1} of 政务 <b>", &["政务"]);
-        let hits: Vec<(&str, bool)> = s.iter().map(|s| (s.text.as_str(), s.hit)).collect();
-        assert_eq!(
-            hits,
-            [("the ", false), ("portal", true), (" of ", false), ("政务", true), (" <b>", false)]
+    fn words_are_marked_as_the_word_index_matches_them() {
+        let text = format!(
+            "{} The GOVERNMENT's e-Government portal, Gouvernement, governments: São Tomé 政务.",
+            "filler ".repeat(40)
         );
+        let words = ["government".to_owned(), "sao".to_owned()];
+        let s = around_words(&text, &words, &["政务"]);
+        let hits: Vec<&str> = s.iter().filter(|s| s.hit).map(|s| s.text.as_str()).collect();
+        assert_eq!(hits, ["GOVERNMENT", "Government", "São", "政务"]);
+        assert!(s[0].text.starts_with(ELLIPSIS), "the window starts near the first hit");
+        let none = around_words("nothing here", &["absent".to_owned()], &[]);
+        assert_eq!(none, [SnippetSegment { text: "nothing here".into(), hit: false }]);
     }
 
     #[test]
     fn a_window_is_cut_around_the_first_hit() {
         let text = format!("{}电子政务{}", "前".repeat(500), "后".repeat(500));
-        let s = around(&text, &["政务"]);
+        let s = around_words(&text, &[], &["政务"]);
         assert!(s.iter().any(|s| s.hit && s.text == "政务"));
         assert!(s[0].text.starts_with(ELLIPSIS));
         assert!(s.iter().map(|s| s.text.chars().count()).sum::<usize>() <= LENGTH + 2);

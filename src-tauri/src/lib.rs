@@ -9,6 +9,7 @@ pub mod error;
 pub mod indexing;
 pub mod logging;
 pub mod outbox_view;
+pub mod startup_timing;
 pub mod ui_events;
 
 use std::process::ExitCode;
@@ -46,6 +47,7 @@ fn start(app: &tauri::AppHandle) -> Result<(), CommandError> {
 
 /// Runs the app; returns the process exit code.
 pub fn run() -> ExitCode {
+    startup_timing::note_launch();
     let result = tauri::Builder::default()
         // First, so a second launch only brings the running window forward.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

@@ -13,6 +13,7 @@ pub async fn case_list(
     store: State<'_, Arc<Store>>,
     filter: Option<CaseFilter>,
 ) -> CommandResult<Vec<CaseSummary>> {
+    crate::startup_timing::note_case_list();
     Ok(store.list_cases(&filter.unwrap_or_default())?)
 }
 

@@ -8,6 +8,9 @@
 //!   xvfb-run -a cargo bench -p paks-desk-e2e --bench app_launch
 //! ```
 //!
+//! - launch -> first case list asked for, without WebDriver: the app started directly (under the
+//!   same Xvfb), timed from the spawn to its log line saying the window asked for its first case
+//!   list (the list then renders; that last step is inside the next figure only);
 //! - launch -> interactive case list: from asking tauri-driver for a session (which starts the
 //!   app) to the case list's "New case" button being present, over a store of 500 cases. The
 //!   WebDriver round trips are included, so this is an upper bound.
@@ -94,12 +97,42 @@ fn app_pid(app: &Path) -> Option<u32> {
     })
 }
 
+/// Starts the app itself and times it to its "first case list" log line.
+fn direct_launch(data: &Path) -> Duration {
+    use std::io::BufRead;
+    let started = Instant::now();
+    let mut child = Command::new(app_binary())
+        .env("PAKS_DESK_DATA_DIR", data)
+        .env("PAKS_DESK_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut elapsed = None;
+    for line in std::io::BufReader::new(stderr).lines() {
+        if line.unwrap().contains("asked for its first case list") {
+            elapsed = Some(started.elapsed());
+            break;
+        }
+    }
+    let pid = rustix::process::Pid::from_child(&child);
+    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    let _ = child.wait();
+    elapsed.expect("the app never asked for its case list")
+}
+
 #[tokio::main]
 async fn main() {
     let data = tempfile::tempdir().unwrap();
     populate(&data.path().join("data"));
+    let mut direct: Vec<Duration> =
+        (0..RUNS).map(|_| direct_launch(&data.path().join("data"))).collect();
+    direct.sort();
     let mut launches = Vec::new();
     let mut pss = Vec::new();
+    let mut breakdown = String::new();
     with_drivers(&data.path().join("data"), async |drivers, app| {
         for _ in 0..RUNS {
             let started = Instant::now();
@@ -108,7 +141,17 @@ async fn main() {
             launches.push(started.elapsed());
             tokio::time::sleep(Duration::from_secs(5)).await;
             if let Some(pid) = app_pid(app) {
-                pss.push(tree(pid).into_iter().map(pss_kib).sum::<u64>());
+                let processes = tree(pid);
+                pss.push(processes.iter().copied().map(pss_kib).sum::<u64>());
+                breakdown = processes
+                    .iter()
+                    .map(|p| {
+                        let name =
+                            std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+                        format!("{} {:.0} MiB", name.trim(), pss_kib(*p) as f64 / 1024.0)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
             }
             client.close().await?;
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -122,6 +165,12 @@ async fn main() {
     let app = std::env::var("PAKS_DESK_APP").unwrap_or_else(|_| "target/debug/paks-desk".into());
     println!("app: {app}, {CASES} cases, {RUNS} launches");
     println!(
+        "launch -> first case list asked for (no WebDriver): median {:?}, min {:?}, max {:?}",
+        direct[direct.len() / 2],
+        direct[0],
+        direct[direct.len() - 1]
+    );
+    println!(
         "launch -> interactive case list: median {:?}, min {:?}, max {:?}",
         launches[launches.len() / 2],
         launches[0],
@@ -132,6 +181,7 @@ async fn main() {
             "idle PSS of the app and its WebKit processes: median {:.0} MiB",
             *median as f64 / 1024.0
         );
+        println!("  last run, per process: {breakdown}");
     } else {
         println!("idle PSS: the app process was not found");
     }

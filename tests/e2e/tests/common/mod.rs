@@ -316,3 +316,100 @@ pub async fn fill_required_sections(client: &Client) -> TestResult {
     find(client, "mdg-link").await?;
     Ok(())
 }
+
+pub fn server_binary() -> PathBuf {
+    std::env::var_os("PAKS_SERVER_BIN").map(PathBuf::from).unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("target"));
+        target.join("debug").join("paks-server")
+    })
+}
+
+/// The reference server, run as its operator would.
+pub struct PaksServer {
+    pub dir: PathBuf,
+    pub port: u16,
+    child: Option<Child>,
+    starts: u32,
+}
+
+impl PaksServer {
+    pub fn new(dir: PathBuf) -> TestResult<Self> {
+        let bin = server_binary();
+        if !bin.is_file() {
+            return Err(format!("{} is missing: cargo build -p paks-server", bin.display()).into());
+        }
+        Ok(Self { dir, port: free_port()?, child: None, starts: 0 })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn operator(&self, args: &[&str]) -> TestResult<String> {
+        let out = Command::new(server_binary()).args(args).arg("--data").arg(&self.dir).output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "paks-server {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
+    pub fn register(&self, country: &str) -> TestResult<String> {
+        let out = self.operator(&[
+            "focal-point",
+            "add",
+            "--country",
+            country,
+            "--name",
+            "Tashi Dorji",
+            "--email",
+            "tdorji@example.bt",
+        ])?;
+        out.lines()
+            .map(str::trim)
+            .find(|line| line.starts_with("paks_"))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no token in {out:?}").into())
+    }
+
+    pub fn start(&mut self) -> TestResult {
+        self.starts += 1;
+        let log = fs::File::create(self.dir.join(format!("server-{}.log", self.starts)))?;
+        let child = Command::new(server_binary())
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .arg("--data")
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        self.child = Some(child);
+        let deadline = Instant::now() + WAIT;
+        while !listening(self.port) {
+            if Instant::now() > deadline {
+                return Err(format!("paks-server did not listen on {} in time", self.port).into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pid = rustix::process::Pid::from_child(&child);
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PaksServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -24,6 +24,23 @@ impl<R: Read + Seek> Archive<R> {
         Ok(Self { zip, max_part: limits.max_part_bytes, budget: limits.max_total_unzipped_bytes })
     }
 
+    /// Opens the archive with the caps of detection, so [`classify`] can look into it.
+    pub fn open_for_detection(reader: R) -> Option<Self> {
+        let limits = Limits {
+            max_part_bytes: DETECT_PART_CAP,
+            max_total_unzipped_bytes: 2 * DETECT_PART_CAP,
+            ..Limits::default()
+        };
+        Self::open(reader, &limits).ok()
+    }
+
+    /// Replaces the caps (and restores the whole budget), for extraction after detection
+    /// looked into the same archive.
+    pub fn set_limits(&mut self, limits: &Limits) {
+        self.max_part = limits.max_part_bytes;
+        self.budget = limits.max_total_unzipped_bytes;
+    }
+
     /// The part `name`, or `None` when the container has no such part.
     pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, DocError> {
         let Some(index) = self.index_of(name) else {
@@ -76,21 +93,15 @@ impl<R: Read + Seek> Archive<R> {
 }
 
 /// The kind of a zip container, from its `mimetype` (ODF) or `[Content_Types].xml` (OOXML).
-/// `None` when it cannot be opened as a zip at all.
-pub(crate) fn classify<R: Read + Seek>(reader: R) -> Option<DocKind> {
-    let limits = Limits {
-        max_part_bytes: DETECT_PART_CAP,
-        max_total_unzipped_bytes: 2 * DETECT_PART_CAP,
-        ..Limits::default()
-    };
-    let mut archive = Archive::open(reader, &limits).ok()?;
+/// `archive` must have been opened with [`Archive::open_for_detection`].
+pub(crate) fn classify<R: Read + Seek>(archive: &mut Archive<R>) -> DocKind {
     if let Ok(Some(mime)) = archive.read("mimetype") {
         let mime = String::from_utf8_lossy(&mime);
-        return Some(match mime.trim() {
+        return match mime.trim() {
             "application/vnd.oasis.opendocument.presentation" => DocKind::Odp,
             "application/vnd.oasis.opendocument.text" => DocKind::Odt,
             _ => DocKind::Other,
-        });
+        };
     }
     if let Ok(Some(types)) = archive.read("[Content_Types].xml") {
         let types = String::from_utf8_lossy(&types).to_ascii_lowercase();
@@ -119,13 +130,13 @@ pub(crate) fn classify<R: Read + Seek>(reader: R) -> Option<DocKind> {
         } else {
             None
         };
-        if kind.is_some() {
+        if let Some(kind) = kind {
             return kind;
         }
     }
     let names: Vec<String> = archive.zip.file_names().flatten().map(|n| n.into_owned()).collect();
     let has = |n: &str| names.iter().any(|m| m.eq_ignore_ascii_case(n));
-    Some(if has("ppt/presentation.xml") {
+    if has("ppt/presentation.xml") {
         DocKind::Pptx
     } else if has("word/document.xml") {
         DocKind::Docx
@@ -133,5 +144,5 @@ pub(crate) fn classify<R: Read + Seek>(reader: R) -> Option<DocKind> {
         DocKind::Xlsx
     } else {
         DocKind::Other
-    })
+    }
 }

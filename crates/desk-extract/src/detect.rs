@@ -1,10 +1,10 @@
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive;
+use crate::archive::{self, Archive};
 use crate::error::ExtractError;
 use crate::kind::DocKind;
 use crate::ole;
@@ -29,13 +29,24 @@ pub struct Detected {
 
 /// Recognises the type of the file at `path` from its content, and compares with its name.
 pub fn detect(path: &Path) -> Result<Detected, ExtractError> {
+    detect_keeping_archive(path).map(|(detected, _)| detected)
+}
+
+/// A zip archive that detection opened, for extraction to go on with.
+pub(crate) type OpenedZip = Archive<BufReader<File>>;
+
+/// Like [`detect`], also handing back the zip archive it opened, so that extraction does not
+/// parse the zip directory a second time.
+pub(crate) fn detect_keeping_archive(
+    path: &Path,
+) -> Result<(Detected, Option<OpenedZip>), ExtractError> {
     let unreadable = |source| ExtractError::Unreadable { path: path.to_path_buf(), source };
-    let mut file = File::open(path).map_err(unreadable)?;
+    let file = File::open(path).map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
         return Err(ExtractError::NotAFile { path: path.to_path_buf() });
     }
-    detect_reader(&mut file, meta.len(), extension(path).as_deref()).map_err(|e| match e {
+    detect_from(BufReader::new(file), meta.len(), extension(path).as_deref()).map_err(|e| match e {
         ExtractError::Io(source) => unreadable(source),
         other => other,
     })
@@ -52,25 +63,41 @@ pub fn detect_reader<R: Read + Seek>(
     size: u64,
     ext: Option<&str>,
 ) -> Result<Detected, ExtractError> {
+    let (detected, _) = detect_from(&mut *reader, size, ext)?;
+    reader.seek(SeekFrom::Start(0))?;
+    Ok(detected)
+}
+
+fn detect_from<R: Read + Seek>(
+    mut reader: R,
+    size: u64,
+    ext: Option<&str>,
+) -> Result<(Detected, Option<Archive<R>>), ExtractError> {
     let by_ext = ext.and_then(DocKind::from_extension);
     if size == 0 {
-        return Ok(Detected {
+        let detected = Detected {
             kind: by_ext.unwrap_or(DocKind::Other),
             from_content: false,
             extension_disagrees: None,
             size,
-        });
+        };
+        return Ok((detected, None));
     }
     let mut head = Vec::with_capacity(PDF_HEADER_WINDOW);
     reader.seek(SeekFrom::Start(0))?;
     reader.by_ref().take(PDF_HEADER_WINDOW as u64).read_to_end(&mut head)?;
     reader.seek(SeekFrom::Start(0))?;
 
+    let mut zip = None;
     let (kind, from_content) = if head.starts_with(&OLE2_MAGIC) {
-        (ole::classify(&mut *reader).unwrap_or(DocKind::OtherOle2), true)
+        (ole::classify(&mut reader).unwrap_or(DocKind::OtherOle2), true)
     } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        match archive::classify(&mut *reader) {
-            Some(kind) => (kind, true),
+        match Archive::open_for_detection(reader) {
+            Some(mut archive) => {
+                let kind = archive::classify(&mut archive);
+                zip = Some(archive);
+                (kind, true)
+            }
             // A damaged archive: trust a zip-based extension so extraction can say "damaged".
             None => match by_ext {
                 Some(k @ (DocKind::Pptx | DocKind::Ppsx | DocKind::Potx | DocKind::Docx)) => {
@@ -89,7 +116,6 @@ pub fn detect_reader<R: Read + Seek>(
     } else {
         (DocKind::Other, true)
     };
-    reader.seek(SeekFrom::Start(0))?;
 
     let extension_disagrees = match (ext, by_ext) {
         (Some(ext), Some(named)) if from_content && !kind.fits_extension(ext) => {
@@ -104,7 +130,7 @@ pub fn detect_reader<R: Read + Seek>(
         }
         _ => None,
     };
-    Ok(Detected { kind, from_content, extension_disagrees, size })
+    Ok((Detected { kind, from_content, extension_disagrees, size }, zip))
 }
 
 pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::archive::Archive;
-use crate::detect::detect;
+use crate::detect::{OpenedZip, detect_keeping_archive};
 use crate::error::{DocError, ExtractError};
 use crate::extraction::{Extraction, Outcome};
 use crate::kind::DocKind;
@@ -27,7 +27,7 @@ pub fn extract_reporting(
     on_count: &mut dyn FnMut(u32),
 ) -> Result<Extraction, ExtractError> {
     let started = Instant::now();
-    let detected = detect(path)?;
+    let (detected, archive) = detect_keeping_archive(path)?;
     let kind = detected.kind;
     let result = if detected.size == 0 {
         Err(DocError::damaged("the file is empty (0 bytes)"))
@@ -37,7 +37,7 @@ pub fn extract_reporting(
             limits.max_file_bytes >> 20
         )))
     } else {
-        catch_unwind(AssertUnwindSafe(|| by_kind(path, kind, limits, on_count)))
+        catch_unwind(AssertUnwindSafe(|| by_kind(path, kind, archive, limits, on_count)))
             .unwrap_or_else(|_| Err(DocError::damaged("the text reader crashed on it")))
     };
     let mut extraction = match result {
@@ -56,10 +56,17 @@ pub fn extract_reporting(
 fn by_kind(
     path: &Path,
     kind: DocKind,
+    detected_archive: Option<OpenedZip>,
     limits: &Limits,
     on_count: &mut dyn FnMut(u32),
 ) -> Result<Extraction, DocError> {
-    let open = || File::open(path).map(BufReader::new).map_err(DocError::Io);
+    let open = || match detected_archive {
+        Some(mut archive) => {
+            archive.set_limits(limits);
+            Ok(archive)
+        }
+        None => Archive::open(File::open(path).map(BufReader::new).map_err(DocError::Io)?, limits),
+    };
     match kind {
         DocKind::Pdf => {
             let bytes = std::fs::read(path).map_err(DocError::Io)?;
@@ -68,13 +75,12 @@ fn by_kind(
         DocKind::Pptx | DocKind::Ppsx | DocKind::Potx | DocKind::Docx | DocKind::Xlsx => {
             zipped(open()?, kind, limits, on_count)
         }
-        DocKind::Odp | DocKind::Odt => {
-            odf::document(Archive::open(open()?, limits)?, kind, limits, on_count)
-        }
+        DocKind::Odp | DocKind::Odt => odf::document(open()?, kind, limits, on_count),
         DocKind::Ppt | DocKind::Doc => {
             let converted = soffice::convert(path, kind, limits)?;
             let as_kind = if kind == DocKind::Ppt { DocKind::Pptx } else { DocKind::Docx };
-            let mut e = zipped(Cursor::new(converted), as_kind, limits, on_count)?;
+            let archive = Archive::open(Cursor::new(converted), limits)?;
+            let mut e = zipped(archive, as_kind, limits, on_count)?;
             e.engine = format!("libreoffice+{}", e.engine);
             Ok(e)
         }
@@ -97,12 +103,11 @@ fn by_kind(
 }
 
 fn zipped<R: Read + Seek>(
-    reader: R,
+    archive: Archive<R>,
     kind: DocKind,
     limits: &Limits,
     on_count: &mut dyn FnMut(u32),
 ) -> Result<Extraction, DocError> {
-    let archive = Archive::open(reader, limits)?;
     match kind {
         DocKind::Docx => ooxml::document(archive, limits, on_count),
         DocKind::Xlsx => xlsx::workbook(archive, limits, on_count),

@@ -1,8 +1,10 @@
 //! PDF: pdf-extract page by page, each page under `catch_unwind`; pdf_oxide for the pages
 //! where pdf-extract panics, fails, or returns near-empty or garbled text.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 
 use crate::detect::find;
 use crate::error::DocError;
@@ -39,19 +41,7 @@ pub(crate) fn extract(
         Ok(doc) => {
             let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
             on_count(u32::try_from(numbers.len()).unwrap_or(u32::MAX));
-            let mut chars = 0usize;
-            for n in numbers {
-                if chars > limits.max_chars {
-                    // Later pages are past the cap anyway; stop paying for them.
-                    pages.insert(n, PageRead::Text(String::new()));
-                    continue;
-                }
-                let read = first_engine_page(&doc, n);
-                if let PageRead::Text(t) = &read {
-                    chars += t.chars().count();
-                }
-                pages.insert(n, read);
-            }
+            first_engine_pages(&doc, &numbers, limits.max_chars, &mut pages);
         }
         Err(FirstEngine::PasswordNeeded) => return Err(DocError::PasswordProtected),
         Err(FirstEngine::Unusable(reason)) => load_error = Some(reason),
@@ -163,6 +153,44 @@ fn first_engine(bytes: &[u8], encrypted: bool) -> Result<pdf_extract::Document, 
     Ok(doc)
 }
 
+/// Reads `numbers` (all pages, in order) into `pages`. One `output_doc` pass reads them all:
+/// `output_doc_page` walks the whole page tree for every page it is asked for. From the page
+/// after one that fails or panics, pages are read one call at a time.
+fn first_engine_pages(
+    doc: &pdf_extract::Document,
+    numbers: &[u32],
+    max_chars: usize,
+    pages: &mut BTreeMap<u32, PageRead>,
+) {
+    let mut splitter = PageSplitter::new(max_chars);
+    let whole = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(doc, &mut splitter)));
+    let PageSplitter { done, mut chars, .. } = splitter;
+    let read = done.len();
+    pages.extend(done);
+    let mut rest = numbers.get(read..).unwrap_or_default().iter().copied();
+    if matches!(whole, Ok(Ok(()))) {
+        return;
+    }
+    if chars <= max_chars
+        && let Some(n) = rest.next()
+    {
+        // The page that stopped the pass; reading it alone would fail the same way.
+        pages.insert(n, PageRead::Failed);
+    }
+    for n in rest {
+        if chars > max_chars {
+            // Later pages are past the cap anyway; stop paying for them.
+            pages.insert(n, PageRead::Text(String::new()));
+            continue;
+        }
+        let read = first_engine_page(doc, n);
+        if let PageRead::Text(t) = &read {
+            chars += t.chars().count();
+        }
+        pages.insert(n, read);
+    }
+}
+
 fn first_engine_page(doc: &pdf_extract::Document, n: u32) -> PageRead {
     let read = catch_unwind(AssertUnwindSafe(|| {
         let mut text = String::new();
@@ -172,6 +200,102 @@ fn first_engine_page(doc: &pdf_extract::Document, n: u32) -> PageRead {
     match read {
         Ok(Ok(text)) => PageRead::Text(tidy(&text)),
         _ => PageRead::Failed,
+    }
+}
+
+/// An `OutputDev` that gives each page a fresh `PlainTextOutput`, as a call of
+/// `output_doc_page` would, and keeps each page's text apart.
+struct PageSplitter {
+    buffer: PageBuffer,
+    page: Option<(u32, pdf_extract::PlainTextOutput<PageBuffer>)>,
+    done: Vec<(u32, PageRead)>,
+    chars: usize,
+    max_chars: usize,
+}
+
+impl PageSplitter {
+    fn new(max_chars: usize) -> Self {
+        Self { buffer: PageBuffer::default(), page: None, done: Vec::new(), chars: 0, max_chars }
+    }
+
+    fn out(
+        &mut self,
+    ) -> Result<&mut pdf_extract::PlainTextOutput<PageBuffer>, pdf_extract::OutputError> {
+        self.page
+            .as_mut()
+            .map(|(_, out)| out)
+            .ok_or(pdf_extract::OutputError::FormatError(std::fmt::Error))
+    }
+}
+
+impl pdf_extract::OutputDev for PageSplitter {
+    fn begin_page(
+        &mut self,
+        page_num: u32,
+        media_box: &pdf_extract::MediaBox,
+        art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), pdf_extract::OutputError> {
+        if self.chars > self.max_chars {
+            // Later pages are past the cap anyway; stopping the pass saves reading them.
+            return Err(pdf_extract::OutputError::FormatError(std::fmt::Error));
+        }
+        self.buffer.0.borrow_mut().clear();
+        let mut out = pdf_extract::PlainTextOutput::new(self.buffer.clone());
+        out.begin_page(page_num, media_box, art_box)?;
+        self.page = Some((page_num, out));
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> Result<(), pdf_extract::OutputError> {
+        let Some((n, mut out)) = self.page.take() else {
+            return Err(pdf_extract::OutputError::FormatError(std::fmt::Error));
+        };
+        out.end_page()?;
+        let text = tidy(&self.buffer.0.borrow());
+        self.chars += text.chars().count();
+        self.done.push((n, PageRead::Text(text)));
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &pdf_extract::Transform,
+        width: f64,
+        spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), pdf_extract::OutputError> {
+        self.out()?.output_character(trm, width, spacing, font_size, char)
+    }
+
+    fn begin_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.out()?.begin_word()
+    }
+
+    fn end_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.out()?.end_word()
+    }
+
+    fn end_line(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.out()?.end_line()
+    }
+}
+
+/// The text of the page being read, shared between the splitter and its `PlainTextOutput`.
+#[derive(Clone, Default)]
+struct PageBuffer(Rc<RefCell<String>>);
+
+impl std::fmt::Write for PageBuffer {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.borrow_mut().push_str(s);
+        Ok(())
+    }
+}
+
+impl pdf_extract::ConvertToFmt for PageBuffer {
+    type Writer = Self;
+    fn convert(self) -> Self {
+        self
     }
 }
 
@@ -250,4 +374,92 @@ pub(crate) fn has_encrypt_dictionary(bytes: &[u8]) -> bool {
         from = at + 8;
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What reading one `output_doc_page` call per page gives, with the same cap.
+    fn page_by_page(doc: &pdf_extract::Document, max_chars: usize) -> BTreeMap<u32, PageRead> {
+        let mut pages = BTreeMap::new();
+        let mut chars = 0;
+        for n in doc.get_pages().keys().copied() {
+            if chars > max_chars {
+                pages.insert(n, PageRead::Text(String::new()));
+                continue;
+            }
+            let read = first_engine_page(doc, n);
+            if let PageRead::Text(t) = &read {
+                chars += t.chars().count();
+            }
+            pages.insert(n, read);
+        }
+        pages
+    }
+
+    /// A PDF of four pages of text where page 2 has no media box (pdf-extract panics on it).
+    fn second_page_panics() -> Vec<u8> {
+        let mut objs: Vec<String> = vec![
+            "<< /Type /Catalog /Pages 2 0 R >>".into(),
+            "<< /Type /Pages /Kids [4 0 R 6 0 R 8 0 R 10 0 R] /Count 4 >>".into(),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
+        ];
+        for i in 0..4 {
+            let media_box = if i == 1 { "" } else { "/MediaBox [0 0 612 792] " };
+            let content = format!("BT /F1 18 Tf 72 720 Td (Text of page {}) Tj ET", i + 1);
+            objs.push(format!(
+                "<< /Type /Page /Parent 2 0 R {media_box}/Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+                5 + 2 * i
+            ));
+            objs.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+        }
+        let mut pdf = String::from("%PDF-1.4\n");
+        let mut offsets = Vec::new();
+        for (i, o) in objs.iter().enumerate() {
+            offsets.push(pdf.len());
+            pdf.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+        }
+        let xref = pdf.len();
+        pdf.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1));
+        for off in offsets {
+            pdf.push_str(&format!("{off:010} 00000 n \n"));
+        }
+        pdf.push_str(&format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        ));
+        pdf.into_bytes()
+    }
+
+    #[test]
+    fn a_panicking_page_fails_alone_and_later_pages_are_read() {
+        let bytes = second_page_panics();
+        let Ok(doc) = first_engine(&bytes, false) else { panic!("the test PDF does not open") };
+        let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+        let mut pages = BTreeMap::new();
+        first_engine_pages(&doc, &numbers, usize::MAX, &mut pages);
+        assert_eq!(format!("{pages:?}"), format!("{:?}", page_by_page(&doc, usize::MAX)));
+        assert!(matches!(pages.get(&2), Some(PageRead::Failed)), "{pages:?}");
+        for n in [1, 3, 4] {
+            let Some(PageRead::Text(t)) = pages.get(&n) else { panic!("page {n}: {pages:?}") };
+            assert_eq!(t, &format!("Text of page {n}"));
+        }
+    }
+
+    #[test]
+    fn one_pass_reads_what_page_by_page_reads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for (name, max_chars) in
+            [("three_pages.pdf", usize::MAX), ("three_pages.pdf", 1), ("no_mediabox.pdf", 500_000)]
+        {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            let Ok(doc) = first_engine(&bytes, false) else { panic!("{name} does not open") };
+            let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+            let mut one_pass = BTreeMap::new();
+            first_engine_pages(&doc, &numbers, max_chars, &mut one_pass);
+            let expected = page_by_page(&doc, max_chars);
+            assert_eq!(format!("{one_pass:?}"), format!("{expected:?}"), "{name}, cap {max_chars}");
+        }
+    }
 }

@@ -125,7 +125,12 @@ impl Outbox {
 
     /// The bags exported of one case, newest version first.
     pub fn hand_carried_of_case(&self, case_id: i64) -> Result<Vec<HandCarried>> {
-        Ok(self.hand_carried()?.into_iter().rev().filter(|h| h.case_id == case_id).collect())
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM hand_carried WHERE case_id = ?1 ORDER BY id DESC"
+            ))?;
+            Ok(stmt.query_map([case_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
     }
 
     /// PAKS had no receipt for it yet (or could not be asked: `error`); ask again at `next`.

@@ -5,11 +5,13 @@
 # desk-sync's client to the real paks-server, then with the official tus-js-client 4.x to
 # @tus/server, on the same link in the same run, and prints goodput and bytes re-sent.
 # Not a test: it asserts nothing. Needs root (ip netns, tc) and Node.js.
-#   scripts/bench-shaped-link.sh [SIZE_MIB]     (default 50: some 7 minutes per client)
+#   scripts/bench-shaped-link.sh [SIZE_MIB] [--ours-only]  (default 50: some 10 minutes per client)
+# desk-sync's log (RUST_LOG, default info) is kept in target/shaped-link-client.log.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 size_mib="${1:-50}"
+ours_only="${2:-}"
 rate_kbit=1000
 [ "$(id -u)" -eq 0 ] || { echo "needs root: network namespaces and tc" >&2; exit 2; }
 command -v node >/dev/null || { echo "needs Node.js (scripts/setup-debian.sh test)" >&2; exit 2; }
@@ -64,15 +66,22 @@ for _ in $(seq 100); do [ -s "$work/stats.json" ] && break; sleep 0.1; done
 echo "link: ${rate_kbit} kbit/s each way (tbf), +150 ms each way, cut 5 s every 30 s; file ${size_mib} MiB"
 cp "$work/stats.json" "$work/stats-0.json"
 echo "desk-sync -> paks-server ..."
-ip netns exec "$cli" env PAKS_DESK_KEYRING=off "$bin" client --data "$work/desk" \
-  --url http://10.77.0.2:9000 --token-file "$work/token" --file "$work/deck.pptx" > "$work/ours.json"
+log="${CARGO_TARGET_DIR:-$root/target}/shaped-link-client.log"
+ip netns exec "$cli" env PAKS_DESK_KEYRING=off RUST_LOG="${RUST_LOG:-info}" "$bin" client \
+  --data "$work/desk" --url http://10.77.0.2:9000 --token-file "$work/token" \
+  --file "$work/deck.pptx" > "$work/ours.json" 2> "$log"
 sleep 1
 cp "$work/stats.json" "$work/stats-1.json"
-echo "tus-js-client -> @tus/server ..."
-ip netns exec "$cli" node crates/desk-sync/examples/shaped-link-tus-js.mjs http://10.77.0.2:9001 \
-  "$work/deck.pptx" > "$work/tus-js.json"
+if [ "$ours_only" = --ours-only ]; then
+  echo '{"skipped": "--ours-only"}' > "$work/tus-js.json"
+else
+  echo "tus-js-client -> @tus/server ..."
+  ip netns exec "$cli" node crates/desk-sync/examples/shaped-link-tus-js.mjs http://10.77.0.2:9001 \
+    "$work/deck.pptx" > "$work/tus-js.json"
+fi
 sleep 1
 cp "$work/stats.json" "$work/stats-2.json"
+cp "$work/server.log" "${CARGO_TARGET_DIR:-$root/target}/shaped-link-server.log"
 
 python3 - "$work" "$rate_kbit" <<'PY'
 import json, sys, statistics
@@ -82,6 +91,8 @@ s = [json.load(open(f"{work}/stats-{i}.json")) for i in range(3)]
 runs = [("desk-sync -> paks-server", "ours.json", "10.77.0.2:9000", 0),
         ("tus-js-client 4.x -> @tus/server", "tus-js.json", "10.77.0.2:9001", 1)]
 for name, out, route, i in runs:
+    if name.startswith("tus-js") and "skipped" in json.load(open(f"{work}/{out}")):
+        continue
     r = json.load(open(f"{work}/{out}"))
     a, b = s[i]["routes"][route], s[i + 1]["routes"][route]
     sent = b["client_bytes"] - a["client_bytes"]

@@ -8,7 +8,8 @@
 //! and, after each cut, how long until a client sent again. It writes these to `--stats` (JSON).
 //!
 //! `client` (in the client namespace) connects a fresh data folder to PAKS, submits a case with
-//! one file and sends it with desk-sync's engine, as the app does; it prints one JSON line.
+//! one file and sends it with desk-sync's engine, as the app does; it prints one JSON line, and
+//! logs the engine's steps (time since start) to stderr, the level from `RUST_LOG` (info).
 //!
 //! ```text
 //! shaped_link server --data DIR --paks 127.0.0.1:8640 --route 0.0.0.0:9000=127.0.0.1:8640 \
@@ -37,7 +38,16 @@ fn main() -> Result<(), BoxError> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match args.first().map(String::as_str) {
         Some("server") => rt.block_on(server(Flags::parse(&args[1..])?)),
-        Some("client") => rt.block_on(client(Flags::parse(&args[1..])?)),
+        Some("client") => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            rt.block_on(client(Flags::parse(&args[1..])?))
+        }
         _ => Err("usage: shaped_link server|client --flag value ... (see the source)".into()),
     }
 }
@@ -147,8 +157,10 @@ async fn server(flags: Flags) -> Result<(), BoxError> {
                 link.down.store(true, Ordering::SeqCst);
                 cut_count += 1;
                 link.cuts.send_replace(cut_count);
+                println!("{} cut {cut_count}", wall_clock());
                 tokio::time::sleep(cut_for).await;
                 link.down.store(false, Ordering::SeqCst);
+                println!("{} back {cut_count}", wall_clock());
                 let back = Instant::now();
                 // Only a route whose client was cut off (or knocked during the cut) waits for it.
                 for ((_, stats), before) in routes.iter().zip(resets) {
@@ -194,6 +206,12 @@ fn write_stats(
     std::fs::write(&tmp, serde_json::to_vec_pretty(&doc)?)?;
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+/// Seconds since the Unix epoch, to line the cuts up with the client's log.
+fn wall_clock() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    format!("{:.3}", now.map(|d| d.as_secs_f64()).unwrap_or(0.0))
 }
 
 async fn accept_loop(
@@ -369,9 +387,12 @@ async fn client(flags: Flags) -> Result<(), BoxError> {
     // As the app's worker does: sleep until the plan's wake time (a probe, a retry) and go on,
     // until nothing is left to send.
     let idle = loop {
-        match engine.step(true).await? {
+        let action = engine.step(true).await?;
+        tracing::debug!(?action, "step");
+        match action {
             Action::Wait { idle: Idle::WaitingNetwork | Idle::WaitingRetry, until } => {
                 let wait = until.map_or(1000, |u| u - now_ms()).clamp(0, 60_000);
+                tracing::info!(wait_ms = wait, "waiting");
                 tokio::time::sleep(Duration::from_millis(wait as u64)).await;
             }
             Action::Wait { idle, .. } => break idle,

@@ -26,6 +26,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// How long a request may go without progress before it is given up and resumed.
     pub stall_timeout: Duration,
+    /// How long a reachability probe (identity, an upload's offset) may take in all.
+    pub probe_timeout: Duration,
 }
 
 impl Default for ClientOptions {
@@ -35,6 +37,7 @@ impl Default for ClientOptions {
             bandwidth_kbps: None,
             connect_timeout: Duration::from_secs(20),
             stall_timeout: Duration::from_secs(30),
+            probe_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -87,12 +90,22 @@ impl PaksClient {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.stall_timeout)
+            // A connection whose peer vanished without a reset (a cut that lost the RST, a
+            // dropped link) is found in seconds instead of at the read timeout.
+            .tcp_keepalive(Duration::from_secs(3))
+            .tcp_keepalive_interval(Duration::from_secs(2))
+            .tcp_keepalive_retries(3)
             .user_agent(concat!("paks-desk/", env!("CARGO_PKG_VERSION")));
         if let Some(proxy) = options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
             let proxy = reqwest::Proxy::all(proxy.trim()).map_err(|e| {
                 SyncError::Invalid(format!("The proxy '{proxy}' is not a valid address: {e}"))
             })?;
             builder = builder.proxy(proxy);
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            // Sent bytes unacknowledged this long mean the link is gone, even mid-upload.
+            builder = builder.tcp_user_timeout(Duration::from_secs(20));
         }
         let http = builder
             .build()
@@ -123,7 +136,7 @@ impl PaksClient {
         let challenge = Uuid::new_v4().to_string();
         let mut url = self.url("api/v1/identity")?;
         url.query_pairs_mut().append_pair("challenge", &challenge);
-        let res = self.http.get(url).send().await?;
+        let res = self.http.get(url).timeout(self.options.probe_timeout).send().await?;
         if !res.status().is_success() {
             return Err(classify(res).await);
         }

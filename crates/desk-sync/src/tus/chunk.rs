@@ -1,5 +1,7 @@
 //! Chunk sizes from the measured throughput: a chunk should take seconds, not minutes, on a
 //! 256 kbit/s link (so a cut loses little) and be large on a fast one (so requests are few).
+//! A checksummed chunk cut part-way is lost whole, hence the short default target; each chunk
+//! also costs an idle round trip, so an uploader without checksums may aim longer.
 
 use std::time::Duration;
 
@@ -17,10 +19,10 @@ pub struct ChunkSizer {
 impl Default for ChunkSizer {
     fn default() -> Self {
         Self {
-            target: Duration::from_secs(4),
+            target: Duration::from_secs(2),
             min: 32 * 1024,
             max: 16 << 20,
-            initial: 128 * 1024,
+            initial: 64 * 1024,
             rate: None,
         }
     }
@@ -71,10 +73,10 @@ mod tests {
     #[test]
     fn chunks_follow_the_measured_rate_within_bounds() {
         let mut c = ChunkSizer::default();
-        assert_eq!(c.next_size(), 128 * 1024, "unmeasured: a small first chunk");
-        // 256 kbit/s = 32 kB/s: a 4 s chunk is 128 kB.
-        c.record(32_000, Duration::from_secs(1));
-        assert_eq!(c.next_size(), 128_000);
+        assert_eq!(c.next_size(), 64 * 1024, "unmeasured: a small first chunk");
+        // 1 Mbit/s = 125 kB/s: a 2 s chunk is 250 kB.
+        c.record(125_000, Duration::from_secs(1));
+        assert_eq!(c.next_size(), 250_000);
         // A fast LAN: capped at 16 MiB.
         let mut fast = ChunkSizer::default();
         fast.record(1 << 30, Duration::from_secs(1));

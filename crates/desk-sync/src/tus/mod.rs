@@ -104,6 +104,7 @@ impl PaksClient {
         let res = self
             .http
             .head(url)
+            .timeout(self.options.probe_timeout)
             .bearer_auth(self.token())
             .header("Tus-Resumable", TUS_VERSION)
             .header("Cache-Control", "no-store")
@@ -212,6 +213,13 @@ impl PaksClient {
                 let timeout = sizer.timeout_for(len, self.options.stall_timeout);
                 match self.tus_patch(&current, offset, data, timeout, checksum).await {
                     Ok(new_offset) if new_offset > offset && new_offset <= source.size => {
+                        tracing::debug!(
+                            offset,
+                            len,
+                            checksum,
+                            ms = started.elapsed().as_millis() as u64,
+                            "chunk confirmed"
+                        );
                         sizer.record(new_offset - offset, started.elapsed());
                         offset = new_offset;
                         on(UploadStep::Confirmed {

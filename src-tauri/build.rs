@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "outbox_retry",
     "outbox_cancel",
     "window_close_ready",
+    "startup_list_shown",
     "case_export_bag",
     "bag_open",
     "case_bags",

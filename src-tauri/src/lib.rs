@@ -9,6 +9,7 @@ pub mod error;
 pub mod indexing;
 pub mod logging;
 pub mod outbox_view;
+pub mod rendering;
 pub mod startup_timing;
 pub mod ui_events;
 
@@ -61,6 +62,7 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             logging::init(app.path().app_log_dir().ok().as_deref());
+            rendering::configure(app.handle());
             app.manage(DroppedFiles::default());
             app.manage(CloseGuard::new(app.handle().clone()));
             match start(app.handle()) {
@@ -118,6 +120,7 @@ pub fn run() -> ExitCode {
             commands::sync::outbox_retry,
             commands::sync::outbox_cancel,
             commands::window::window_close_ready,
+            commands::window::startup_list_shown,
             commands::handcarry::case_export_bag,
             commands::handcarry::bag_open,
             commands::handcarry::case_bags,

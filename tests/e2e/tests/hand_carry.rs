@@ -11,11 +11,7 @@ const TITLE: &str = "Kiribati outer-island e-services";
 
 async fn save_then_open(client: &Client) -> TestResult {
     find(client, "profile-form").await?;
-    find(client, "profile-name").await?.send_keys("Teata Tekeraoi").await?;
-    find(client, "profile-institution").await?.send_keys("Ministry of ICT").await?;
-    find(client, "profile-email").await?.send_keys("teata@example.ki").await?;
-    choose(client, "profile-country", "KIR").await?;
-    find(client, "profile-save").await?.click().await?;
+    fill_profile(client, ["Teata Tekeraoi", "Ministry of ICT", "teata@example.ki"], "KIR").await?;
     find(client, "new-case").await?.click().await?;
     find(client, "case-title").await?.send_keys(TITLE).await?;
     saved(client).await?;

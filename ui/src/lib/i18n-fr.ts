@@ -37,6 +37,7 @@ export const fr: Partial<Record<MessageKey, string>> = {
   'cases.new': 'Nouveau cas',
   'cases.empty': 'Aucune étude de cas pour l’instant. Commencez par « Nouveau cas » ; tout est enregistré sur cet ordinateur au fil de la saisie.',
   'cases.untitled': 'Cas sans titre',
+  'cases.more': 'Afficher {n} de plus',
   'cases.col.title': 'Titre',
   'cases.col.country': 'Pays',
   'cases.col.status': 'État',

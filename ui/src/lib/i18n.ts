@@ -38,6 +38,7 @@ const en = {
   'cases.new': 'New case',
   'cases.empty': 'No case studies yet. Start one with “New case”; it is saved on this computer as you type.',
   'cases.untitled': 'Untitled case',
+  'cases.more': 'Show {n} more',
   'cases.col.title': 'Title',
   'cases.col.country': 'Country',
   'cases.col.status': 'Status',

@@ -186,4 +186,5 @@ export const ipc = {
   caseBags: (id: number) => call<CarriedBag[]>('case_bags', { id }),
 
   windowCloseReady: () => call<null>('window_close_ready'),
+  startupListShown: () => call<null>('startup_list_shown'),
 };

@@ -22,13 +22,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 pub fn app_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("PAKS_DESK_APP") {
-        return PathBuf::from(path);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    target.join("debug").join("paks-desk")
+    binary_from("PAKS_DESK_APP", "paks-desk")
 }
 
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
@@ -79,6 +73,10 @@ impl Drivers {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // tauri-driver passes its environment on to WebKitWebDriver and so to the app.
             .env("PAKS_DESK_DATA_DIR", data_dir)
+            // WebKitWebDriver's screenshot never returns while WebKitGTK 2.50 draws on the CPU
+            // (the app's default) under Xvfb, so the tests that take screenshots ask for the
+            // GPU; `the_default_cpu_drawn_window_works` runs the default, without screenshots.
+            .env("PAKS_DESK_GPU", "1")
             .envs(env.iter().map(|(k, v)| (*k, v)))
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
@@ -189,6 +187,22 @@ pub async fn first_of(client: &Client, test_ids: &[&str]) -> TestResult<String> 
             );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until exactly `wanted` elements carry `data-testid="test_id"`.
+pub async fn wait_for_count(client: &Client, test_id: &str, wanted: usize) -> TestResult {
+    let deadline = Instant::now() + WAIT;
+    let css = format!("[data-testid=\"{test_id}\"]");
+    loop {
+        let found = client.find_all(Locator::Css(&css)).await?.len();
+        if found == wanted {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{found} elements {test_id}, wanted {wanted}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -317,13 +331,39 @@ pub async fn fill_required_sections(client: &Client) -> TestResult {
     Ok(())
 }
 
-pub fn server_binary() -> PathBuf {
-    std::env::var_os("PAKS_SERVER_BIN").map(PathBuf::from).unwrap_or_else(|| {
+/// `paks-desk-cli`, to prepare a data folder as the app would leave it.
+pub fn desk_cli_binary() -> PathBuf {
+    binary_from("PAKS_DESK_CLI", "paks-desk-cli")
+}
+
+/// The path in `variable`, else the debug build of `name` in the build folder.
+fn binary_from(variable: &str, name: &str) -> PathBuf {
+    std::env::var_os(variable).map(PathBuf::from).unwrap_or_else(|| {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace_root().join("target"));
-        target.join("debug").join("paks-server")
+        target.join("debug").join(name)
     })
+}
+
+/// Runs `paks-desk-cli --data DATA ARGS…`; its error output is the failure.
+pub fn desk_cli(data: &Path, args: &[&str]) -> TestResult {
+    let out = Command::new(desk_cli_binary())
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", desk_cli_binary().display()))?;
+    if !out.status.success() {
+        return Err(
+            format!("paks-desk-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into()
+        );
+    }
+    Ok(())
+}
+
+pub fn server_binary() -> PathBuf {
+    binary_from("PAKS_SERVER_BIN", "paks-server")
 }
 
 /// The reference server, run as its operator would.
@@ -412,4 +452,15 @@ impl Drop for PaksServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A focal point's first-run profile: name, institution, email, country (ISO code); saved.
+pub async fn fill_profile(client: &Client, who: [&str; 3], country: &str) -> TestResult {
+    let [name, institution, email] = who;
+    find(client, "profile-name").await?.send_keys(name).await?;
+    find(client, "profile-institution").await?.send_keys(institution).await?;
+    find(client, "profile-email").await?.send_keys(email).await?;
+    choose(client, "profile-country", country).await?;
+    find(client, "profile-save").await?.click().await?;
+    Ok(())
 }

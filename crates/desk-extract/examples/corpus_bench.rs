@@ -3,6 +3,9 @@
 //!
 //! cargo run --release -p desk-extract --example corpus_bench -- \
 //!     CORPUS_DIR WORKER_BIN [PPTX_REFERENCE_JSON]
+//!
+//! With `PAKS_CORPUS_DUMP=FILE` it also writes one line per file (name, outcome, engine, pages,
+//! a hash of the text), so two builds can be shown to read every file the same.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut ours_time, mut poppler_time) = (Duration::ZERO, Duration::ZERO);
     let mut missed = Vec::new();
     let mut slowest: Vec<(Duration, Duration, String)> = Vec::new();
+    let mut dump = Vec::new();
     for path in &files {
         let t = Instant::now();
         let ours =
@@ -47,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(Ok(e)) => (e.kind, e.outcome.has_text(), outcome_name(&e.outcome)),
         };
         *outcomes.entry(format!("{kind:?} {label}")).or_default() += 1;
+        dump.push(format!("{}\t{label}\t{}", path.display(), text_digest(&ours)));
         if kind != DocKind::Pdf {
             continue;
         }
@@ -91,6 +96,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for m in &missed {
         println!("  missed: {m}");
     }
+    if let Some(out) = std::env::var_os("PAKS_CORPUS_DUMP") {
+        std::fs::write(out, dump.join("\n") + "\n")?;
+    }
     if let Some(reference) = rest.first() {
         compare_decks(Path::new(reference), &limits)?;
     }
@@ -104,6 +112,19 @@ fn engine_of(
         Ok(Ok(e)) => e.engine.clone(),
         _ => "-".to_string(),
     }
+}
+
+/// Engine, unit count and a hash of every unit's text and notes.
+fn text_digest(
+    r: &Result<Result<desk_extract::Extraction, desk_extract::ExtractError>, ()>,
+) -> String {
+    use std::hash::{Hash, Hasher};
+    let Ok(Ok(e)) = r else { return "-".into() };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for unit in &e.units {
+        (unit.number, &unit.text, &unit.notes).hash(&mut hasher);
+    }
+    format!("{}\t{} units\t{:016x}", e.engine, e.units.len(), hasher.finish())
 }
 
 fn outcome_name(o: &Outcome) -> String {

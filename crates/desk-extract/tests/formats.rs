@@ -240,3 +240,74 @@ fn old_binary_ppt_via_libreoffice() {
     assert!(e.units[0].text.contains("Gamma slide"), "{:?}", e.units);
     assert!(e.units[2].text.contains("中文 你好世界"));
 }
+
+/// A PDF from its objects (numbered from 1), with exact cross-reference offsets.
+fn pdf_from_objects(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(object);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    let trailer = format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
+    pdf.extend_from_slice(trailer.as_bytes());
+    pdf
+}
+
+fn stream(dict: &str, content: &str) -> Vec<u8> {
+    format!("<< {dict} /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes()
+}
+
+/// pdf-extract is patched (vendor/pdf-extract) to load a font once per document, keyed by its
+/// object, where upstream keys fonts by resource name and reloads them on every page. Names
+/// mean something only within one resource dictionary: here /F1 is plain Helvetica on page 2
+/// but a font whose code 65 draws a bullet on page 1 and in a form drawn on page 2.
+#[test]
+fn pdf_fonts_are_told_apart_by_object_not_by_resource_name() {
+    let sentence = "stands for a sentence long enough to count as a page of real text";
+    let plain = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+    let bullets = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type \
+                   /Encoding /BaseEncoding /WinAnsiEncoding /Differences [65 /bullet] >> >>";
+    let text = |y: u32, words: &str| format!("BT /F1 12 Tf 72 {y} Td ({words}) Tj ET");
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [4 0 R 6 0 R] /Count 2 >>".to_vec(),
+        plain.as_bytes().to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] \
+          /Resources << /Font << /F1 8 0 R >> >> /Contents 5 0 R >>"
+            .to_vec(),
+        stream("", &text(720, &format!("A first {sentence}"))),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] \
+          /Resources << /Font << /F1 3 0 R >> /XObject << /X1 9 0 R >> >> /Contents 7 0 R >>"
+            .to_vec(),
+        stream("", &format!("{} q /X1 Do Q", text(720, &format!("A second {sentence}")))),
+        bullets.as_bytes().to_vec(),
+        stream(
+            "/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 8 0 R >> >>",
+            &text(600, &format!("A form {sentence}")),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fonts.pdf");
+    std::fs::write(&path, pdf_from_objects(&objects)).unwrap();
+
+    let e = extract_in_process(&path, &Limits::default()).unwrap();
+    assert_eq!(e.engine, "pdf-extract");
+    assert_eq!(e.units.len(), 2);
+    let (first, second) = (&e.units[0].text, &e.units[1].text);
+    assert!(first.contains("\u{2022} first"), "page 1: {first:?}");
+    assert!(second.contains("A second"), "page 2, plain /F1: {second:?}");
+    assert!(second.contains("\u{2022} form"), "page 2, the form's /F1: {second:?}");
+}

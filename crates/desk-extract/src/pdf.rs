@@ -177,15 +177,27 @@ fn first_engine_pages(
         // The page that stopped the pass; reading it alone would fail the same way.
         pages.insert(n, PageRead::Failed);
     }
-    for n in rest {
-        if chars > max_chars {
+    read_page_by_page(doc, rest, &mut chars, max_chars, pages);
+}
+
+/// Reads the pages `numbers` one `output_doc_page` call each, adding their characters to
+/// `chars`; once past `max_chars`, later pages are recorded empty without being read.
+fn read_page_by_page(
+    doc: &pdf_extract::Document,
+    numbers: impl IntoIterator<Item = u32>,
+    chars: &mut usize,
+    max_chars: usize,
+    pages: &mut BTreeMap<u32, PageRead>,
+) {
+    for n in numbers {
+        if *chars > max_chars {
             // Later pages are past the cap anyway; stop paying for them.
             pages.insert(n, PageRead::Text(String::new()));
             continue;
         }
         let read = first_engine_page(doc, n);
         if let PageRead::Text(t) = &read {
-            chars += t.chars().count();
+            *chars += t.chars().count();
         }
         pages.insert(n, read);
     }
@@ -383,18 +395,7 @@ mod tests {
     /// What reading one `output_doc_page` call per page gives, with the same cap.
     fn page_by_page(doc: &pdf_extract::Document, max_chars: usize) -> BTreeMap<u32, PageRead> {
         let mut pages = BTreeMap::new();
-        let mut chars = 0;
-        for n in doc.get_pages().keys().copied() {
-            if chars > max_chars {
-                pages.insert(n, PageRead::Text(String::new()));
-                continue;
-            }
-            let read = first_engine_page(doc, n);
-            if let PageRead::Text(t) = &read {
-                chars += t.chars().count();
-            }
-            pages.insert(n, read);
-        }
+        read_page_by_page(doc, doc.get_pages().keys().copied(), &mut 0, max_chars, &mut pages);
         pages
     }
 

@@ -25,7 +25,6 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -33,22 +32,8 @@ use common::*;
 const PAGES: usize = 2_000;
 const LIMIT: Duration = Duration::from_secs(600);
 
-fn cli() -> PathBuf {
-    std::env::var_os("PAKS_DESK_CLI")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/debug/paks-desk-cli"))
-}
-
 fn run_cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(cli())
-        .env("PAKS_DESK_KEYRING", "off")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    desk_cli(data, args).unwrap()
 }
 
 /// A valid PDF of `pages` pages of text, written object by object with its cross-reference table.

@@ -118,13 +118,14 @@ async fn a_store_that_cannot_open_is_explained() -> TestResult {
 async fn the_default_cpu_drawn_window_works() -> TestResult {
     let data = tempfile::tempdir()?;
     let dir = data.path().join("data");
-    desk_cli(
-        &dir,
-        &["profile", "set", "--name", "Sonam Wangmo", "--institution", "GovTech Agency"]
-            .into_iter()
-            .chain(["--email", "swangmo@example.bt", "--country", "BTN"])
-            .collect::<Vec<_>>(),
-    )?;
+    let profile = [
+        ["profile", "set"],
+        ["--name", "Sonam Wangmo"],
+        ["--institution", "GovTech Agency"],
+        ["--email", "swangmo@example.bt"],
+        ["--country", "BTN"],
+    ];
+    desk_cli(&dir, profile.as_flattened())?;
     for i in 0..60 {
         desk_cli(
             &dir,

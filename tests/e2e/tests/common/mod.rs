@@ -346,9 +346,11 @@ fn binary_from(variable: &str, name: &str) -> PathBuf {
     })
 }
 
-/// Runs `paks-desk-cli --data DATA ARGS…`; its error output is the failure.
-pub fn desk_cli(data: &Path, args: &[&str]) -> TestResult {
+/// Runs `paks-desk-cli --data DATA ARGS…` (token in a file, not a keyring); returns what it
+/// printed, or its error output as the failure.
+pub fn desk_cli(data: &Path, args: &[&str]) -> TestResult<String> {
     let out = Command::new(desk_cli_binary())
+        .env("PAKS_DESK_KEYRING", "off")
         .arg("--data")
         .arg(data)
         .args(args)
@@ -359,7 +361,7 @@ pub fn desk_cli(data: &Path, args: &[&str]) -> TestResult {
             format!("paks-desk-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into()
         );
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 pub fn server_binary() -> PathBuf {

@@ -203,7 +203,8 @@ async fn main() {
     let (data, case_id) = prepare(root.path(), &server, &token);
     println!("prepared: 1 queued case with a large file and a {PAGES}-page PDF");
 
-    let env = [("PAKS_DESK_KEYRING", "off".to_owned())];
+    // The window as a focal point gets it (drawn on the CPU), not as the screenshot tests ask.
+    let env = [("PAKS_DESK_KEYRING", "off".to_owned()), ("PAKS_DESK_GPU", "0".to_owned())];
     let mut report = None;
     with_drivers_env(&data, &env, async |drivers, app| {
         let client = new_session(drivers, app).await?;

@@ -22,13 +22,11 @@ pub(crate) fn document<R: Read + Seek>(
     limits: &Limits,
     on_count: &mut dyn FnMut(u32),
 ) -> Result<Extraction, DocError> {
-    if archive
-        .read("META-INF/manifest.xml")?
-        .is_some_and(|m| decode(&m).contains("encryption-data"))
+    if archive.read("META-INF/manifest.xml")?.is_some_and(|m| decode(m).contains("encryption-data"))
     {
         return Err(DocError::PasswordProtected);
     }
-    let xml = decode(&archive.require(CONTENT)?);
+    let xml = decode(archive.require(CONTENT)?);
     let units = if kind == DocKind::Odp { slides(&xml)? } else { pages(&xml)? };
     let total = u32::try_from(units.len()).unwrap_or(u32::MAX);
     on_count(total);

@@ -23,7 +23,7 @@ pub(crate) fn main_part<R: Read + Seek>(
     let Some(rels) = archive.read("_rels/.rels")? else {
         return Ok(fallback.to_string());
     };
-    let rels = relationships(&decode(&rels), "", "_rels/.rels")?;
+    let rels = relationships(&decode(rels), "", "_rels/.rels")?;
     Ok(rels
         .into_values()
         .find(|r| r.kind.ends_with(REL_OFFICE_DOCUMENT))
@@ -39,8 +39,8 @@ pub(crate) fn presentation<R: Read + Seek>(
 ) -> Result<Extraction, DocError> {
     let main = main_part(&mut archive, "ppt/presentation.xml")?;
     let (dir, rels_name) = rels_of(&main);
-    let pres_xml = decode(&archive.require(&main)?);
-    let rels_xml = decode(&archive.require(&rels_name)?);
+    let pres_xml = decode(archive.require(&main)?);
+    let rels_xml = decode(archive.require(&rels_name)?);
     let rels = relationships(&rels_xml, &dir, &rels_name)?;
 
     let mut slide_ids = Vec::new();
@@ -100,18 +100,18 @@ fn slide_with_notes<R: Read + Seek>(
     archive: &mut Archive<R>,
     slide: &str,
 ) -> Result<(String, Option<String>), DocError> {
-    let xml = decode(&archive.require(slide)?);
+    let xml = decode(archive.require(slide)?);
     let text = drawing_text(&xml, slide, false)?;
     let (dir, rels_name) = rels_of(slide);
     let notes = match archive.read(&rels_name)? {
         None => None,
         Some(rels) => {
-            let rels = relationships(&decode(&rels), &dir, &rels_name)?;
+            let rels = relationships(&decode(rels), &dir, &rels_name)?;
             match rels.values().find(|r| r.kind.ends_with(REL_NOTES_SLIDE)) {
                 None => None,
                 Some(rel) => match archive.read(&rel.target)? {
                     None => None,
-                    Some(notes) => Some(drawing_text(&decode(&notes), &rel.target, true)?),
+                    Some(notes) => Some(drawing_text(&decode(notes), &rel.target, true)?),
                 },
             }
         }
@@ -222,7 +222,7 @@ pub(crate) fn document<R: Read + Seek>(
     on_count: &mut dyn FnMut(u32),
 ) -> Result<Extraction, DocError> {
     let main = main_part(&mut archive, "word/document.xml")?;
-    let xml = decode(&archive.require(&main)?);
+    let xml = decode(archive.require(&main)?);
     let mut pages = vec![String::new()];
     let mut reader = Reader::from_str(&xml);
     let mut in_t = false;

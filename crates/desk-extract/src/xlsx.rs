@@ -22,12 +22,12 @@ pub(crate) fn workbook<R: Read + Seek>(
 ) -> Result<Extraction, DocError> {
     let main = main_part(&mut archive, "xl/workbook.xml")?;
     let (dir, rels_name) = rels_of(&main);
-    let book = decode(&archive.require(&main)?);
-    let rels = relationships(&decode(&archive.require(&rels_name)?), &dir, &rels_name)?;
+    let book = decode(archive.require(&main)?);
+    let rels = relationships(&decode(archive.require(&rels_name)?), &dir, &rels_name)?;
 
     let shared = match rels.values().find(|r| r.kind.ends_with(REL_SHARED_STRINGS)) {
         Some(rel) => match archive.read(&rel.target)? {
-            Some(xml) => shared_strings(&decode(&xml), &rel.target)?,
+            Some(xml) => shared_strings(&decode(xml), &rel.target)?,
             None => Vec::new(),
         },
         None => Vec::new(),
@@ -66,7 +66,7 @@ pub(crate) fn workbook<R: Read + Seek>(
         };
         // Chart sheets and dialog sheets have no cells; they are simply empty.
         match archive.read(&rel.target) {
-            Ok(Some(xml)) => match sheet_text(&decode(&xml), &rel.target, &shared) {
+            Ok(Some(xml)) => match sheet_text(&decode(xml), &rel.target, &shared) {
                 Ok(text) => collector.push(number, text, None),
                 Err(_) => failed.push(number),
             },

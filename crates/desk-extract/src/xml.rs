@@ -7,9 +7,10 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use crate::error::DocError;
 
-/// Text of an XML part: UTF-8 with or without BOM, or UTF-16 with BOM.
-pub(crate) fn decode(bytes: &[u8]) -> String {
-    let utf16 = |be: bool| {
+/// Text of an XML part: UTF-8 with or without BOM, or UTF-16 with BOM. Takes the bytes so
+/// valid UTF-8, nearly every part, becomes the text without a copy.
+pub(crate) fn decode(mut bytes: Vec<u8>) -> String {
+    let utf16 = |bytes: &[u8], be: bool| {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
             .map(|c| {
@@ -18,12 +19,15 @@ pub(crate) fn decode(bytes: &[u8]) -> String {
             .collect();
         String::from_utf16_lossy(&units)
     };
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
-        [0xFF, 0xFE, ..] => utf16(false),
-        [0xFE, 0xFF, ..] => utf16(true),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
+    match bytes.as_slice() {
+        [0xFF, 0xFE, ..] => return utf16(&bytes, false),
+        [0xFE, 0xFF, ..] => return utf16(&bytes, true),
+        [0xEF, 0xBB, 0xBF, ..] => {
+            bytes.drain(..3);
+        }
+        _ => {}
     }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Appends the character an entity or character reference stands for.
@@ -117,5 +121,27 @@ pub(crate) fn rels_of(part: &str) -> (String, String) {
     match part.rsplit_once('/') {
         Some((dir, file)) => (dir.to_string(), format!("{dir}/_rels/{file}.rels")),
         None => (String::new(), format!("_rels/{part}.rels")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn parts_decode_from_utf8_with_or_without_bom_and_from_utf16() {
+        assert_eq!(decode("<a>ລາວ</a>".into()), "<a>ລາວ</a>");
+        assert_eq!(decode(b"\xEF\xBB\xBF<a>x</a>".to_vec()), "<a>x</a>");
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("<a>é</a>".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode(le), "<a>é</a>");
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("<a>é</a>".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode(be), "<a>é</a>");
+        assert_eq!(decode(b"<a>\xFFx</a>".to_vec()), "<a>\u{FFFD}x</a>");
     }
 }

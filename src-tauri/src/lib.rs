@@ -12,12 +12,14 @@ pub mod outbox_view;
 pub mod rendering;
 pub mod startup_timing;
 pub mod ui_events;
+pub mod window_reveal;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use desk_core::Store;
 use tauri::{Manager, WindowEvent};
+use tauri_plugin_window_state::StateFlags;
 
 use crate::background_sync::SyncState;
 use crate::close_guard::CloseGuard;
@@ -57,12 +59,18 @@ pub fn run() -> ExitCode {
                 let _ = window.set_focus();
             }
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // Size and place, not visibility: the window shows once its page loaded (window_reveal).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                .build(),
+        )
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             logging::init(app.path().app_log_dir().ok().as_deref());
             rendering::configure(app.handle());
+            window_reveal::show_at_the_latest(app.handle());
             app.manage(DroppedFiles::default());
             app.manage(CloseGuard::new(app.handle().clone()));
             match start(app.handle()) {
@@ -75,6 +83,7 @@ pub fn run() -> ExitCode {
             };
             Ok(())
         })
+        .on_page_load(window_reveal::on_page_load)
         .on_window_event(|window, event| match event {
             WindowEvent::DragDrop(drop) => {
                 window.state::<DroppedFiles>().on_event(window.app_handle(), drop);

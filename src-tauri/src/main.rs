@@ -8,5 +8,10 @@ fn main() -> ExitCode {
     if let Some(code) = desk_extract::run_worker_if_requested() {
         return code;
     }
+    // SAFETY: nothing has started a thread yet; GTK and WebKit start in `run`.
+    #[allow(unsafe_code)]
+    unsafe {
+        paks_desk::rendering::prepare_environment()
+    };
     paks_desk::run()
 }

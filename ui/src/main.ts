@@ -1,3 +1,6 @@
+// First, so its clock starts as the script does.
+import './lib/startup';
+
 import { mount } from 'svelte';
 
 import App from './App.svelte';

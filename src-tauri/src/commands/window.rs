@@ -1,7 +1,7 @@
 use tauri::State;
 
 use crate::close_guard::CloseGuard;
-use crate::startup_timing;
+use crate::startup_timing::{self, PageMarks};
 
 /// The window has saved what was typed: it may close now.
 #[tauri::command(rename_all = "snake_case")]
@@ -10,9 +10,9 @@ pub async fn window_close_ready(guard: State<'_, CloseGuard>) -> Result<(), ()> 
     Ok(())
 }
 
-/// The window painted its first case list: logs the time since launch (the launch benchmark
-/// reads it).
+/// The window painted its first case list: logs the time since launch and when the page reached
+/// each step of its start (the launch benchmark reads them).
 #[tauri::command(rename_all = "snake_case")]
-pub fn startup_list_shown() {
-    startup_timing::note_list_shown();
+pub fn startup_list_shown(marks: PageMarks) {
+    startup_timing::note_list_shown(marks);
 }

@@ -11,7 +11,8 @@
 //! - launch -> first case list asked for, and shown, without WebDriver: the app started directly
 //!   (under the same Xvfb), timed from the spawn to its log lines saying the window asked for its
 //!   first case list and that the list was rendered and a frame painted (the window calls
-//!   `startup_list_shown` from a `requestAnimationFrame` after the list is in the DOM);
+//!   `startup_list_shown` from a `requestAnimationFrame` after the list is in the DOM), and
+//!   when the page reached each step of its start (the app's log line "the page's start");
 //! - launch -> interactive case list: from asking tauri-driver for a session (which starts the
 //!   app) to the case list's "New case" button being present, over a store of 500 cases. The
 //!   WebDriver round trips are included, so this is an upper bound.
@@ -80,6 +81,23 @@ fn pss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether a process still runs (a zombie has exited).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z")
+    })
+}
+
+/// Waits for the processes of the last launch to exit: a launch while the last one's WebKit
+/// processes still shut down waits some 500 ms for them (one launch in three here, when
+/// relaunched at once), which says nothing about a launch a focal point makes.
+fn wait_exited(processes: &[u32]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline && processes.iter().any(|p| running(*p)) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn app_pid(app: &Path) -> Option<u32> {
     let wanted = std::fs::canonicalize(app).ok()?;
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
@@ -89,8 +107,16 @@ fn app_pid(app: &Path) -> Option<u32> {
     })
 }
 
+/// One launch: times to the first case list asked for and shown, and the page's marks.
+struct Launch {
+    asked: Duration,
+    shown: Duration,
+    /// When the page reached each step, ms since launch, as the app logged them.
+    page_marks: String,
+}
+
 /// Starts the app itself and times it to its "first case list" log lines: asked, shown.
-fn direct_launch(data: &Path) -> (Duration, Duration) {
+fn direct_launch(data: &Path) -> Launch {
     use std::io::BufRead;
     let started = Instant::now();
     let mut child = Command::new(app_binary())
@@ -102,9 +128,12 @@ fn direct_launch(data: &Path) -> (Duration, Duration) {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let (mut asked, mut shown) = (None, None);
+    let (mut asked, mut shown, mut page_marks) = (None, None, String::new());
     for line in std::io::BufReader::new(stderr).lines() {
         let line = line.unwrap();
+        if let Some((_, marks)) = line.split_once("ms since launch") {
+            page_marks = without_colours(marks).trim().to_owned();
+        }
         if line.contains("asked for its first case list") {
             asked = Some(started.elapsed());
         }
@@ -113,13 +142,30 @@ fn direct_launch(data: &Path) -> (Duration, Duration) {
             break;
         }
     }
+    let processes = tree(child.id());
     let pid = rustix::process::Pid::from_child(&child);
     let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
     let _ = child.wait();
-    (
-        asked.expect("the app never asked for its case list"),
-        shown.expect("the app never showed its case list"),
-    )
+    wait_exited(&processes);
+    Launch {
+        asked: asked.expect("the app never asked for its case list"),
+        shown: shown.expect("the app never showed its case list"),
+        page_marks,
+    }
+}
+
+/// A log line without its terminal colour codes.
+fn without_colours(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn spread(mut times: Vec<Duration>) -> String {
@@ -136,8 +182,9 @@ fn spread(mut times: Vec<Duration>) -> String {
 async fn main() {
     let data = tempfile::tempdir().unwrap();
     populate(&data.path().join("data"));
-    let (asked, shown): (Vec<Duration>, Vec<Duration>) =
-        (0..RUNS).map(|_| direct_launch(&data.path().join("data"))).unzip();
+    let direct: Vec<Launch> = (0..RUNS).map(|_| direct_launch(&data.path().join("data"))).collect();
+    let asked = direct.iter().map(|l| l.asked).collect();
+    let shown = direct.iter().map(|l| l.shown).collect();
     let mut launches = Vec::new();
     let mut pss = Vec::new();
     let mut breakdown = String::new();
@@ -150,8 +197,9 @@ async fn main() {
             find(&client, "new-case").await?;
             launches.push(started.elapsed());
             tokio::time::sleep(Duration::from_secs(5)).await;
+            let mut processes = Vec::new();
             if let Some(pid) = app_pid(app) {
-                let processes = tree(pid);
+                processes = tree(pid);
                 pss.push(processes.iter().copied().map(pss_kib).sum::<u64>());
                 breakdown = processes
                     .iter()
@@ -164,7 +212,7 @@ async fn main() {
                     .join(", ");
             }
             client.close().await?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            wait_exited(&processes);
         }
         Ok(())
     })
@@ -176,6 +224,9 @@ async fn main() {
     println!("app: {app}, {CASES} cases, {RUNS} launches");
     println!("launch -> first case list asked for (no WebDriver): {}", spread(asked));
     println!("launch -> first case list shown (no WebDriver): {}", spread(shown));
+    if let Some(last) = direct.last() {
+        println!("  last launch, the page's steps in ms since launch: {}", last.page_marks);
+    }
     println!(
         "launch -> interactive case list: median {:?}, min {:?}, max {:?}",
         launches[launches.len() / 2],

@@ -28,6 +28,7 @@ import type { MdgCatalog } from './bindings/MdgCatalog';
 import type { MdgIndicator } from './bindings/MdgIndicator';
 import type { MdgTarget } from './bindings/MdgTarget';
 import type { MissingItem } from './bindings/MissingItem';
+import type { PageMarks } from './bindings/PageMarks';
 import type { Profile } from './bindings/Profile';
 import type { Revision as RevisionBinding } from './bindings/Revision';
 import type { SavedField as SavedFieldBinding } from './bindings/SavedField';
@@ -186,5 +187,5 @@ export const ipc = {
   caseBags: (id: number) => call<CarriedBag[]>('case_bags', { id }),
 
   windowCloseReady: () => call<null>('window_close_ready'),
-  startupListShown: () => call<null>('startup_list_shown'),
+  startupListShown: (marks: PageMarks) => call<null>('startup_list_shown', { marks }),
 };

@@ -40,15 +40,16 @@ class Sending {
       }
     });
     this.connectivity = await ipc.syncConnectivity();
-    await this.refresh();
+    // Screens already showing loaded what is current: no need to make them reload.
+    await this.refresh({ reloadScreens: false });
   }
 
-  async refresh(): Promise<void> {
+  async refresh({ reloadScreens } = { reloadScreens: true }): Promise<void> {
     this.items = await ipc.outboxList();
     for (const item of this.items) {
       if (item.phase !== 'upload') delete this.progress[item.job_id];
     }
-    this.generation += 1;
+    if (reloadScreens) this.generation += 1;
   }
 
   /** The newest outbox job of a case version. */

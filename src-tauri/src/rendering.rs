@@ -12,7 +12,9 @@
 //! initialised Mesa again in the app process at start (WebKit's own EGL display stays: it needs
 //! one). Without them a launch reaches the case list ~60 ms sooner and the processes hold
 //! ~11 MiB less. Both are read only from the environment, before GTK starts, hence
-//! `prepare_environment`.
+//! `prepare_environment`. Programs the app starts inherit them (the viewer an attachment opens
+//! in): a GTK 3 program then draws without GL, which it does well; a WebKit-based one without
+//! the DMA-BUF renderer, as on many desktops where it is off for driver bugs.
 
 use tauri::{AppHandle, Manager};
 

@@ -43,9 +43,22 @@ impl<R: Read + Seek> Archive<R> {
 
     /// The part `name`, or `None` when the container has no such part.
     pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, DocError> {
-        let Some(index) = self.index_of(name) else {
-            return Ok(None);
-        };
+        match self.index_of(name) {
+            Some(index) => self.read_at(index, name).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`Self::read`], for a name that must match exactly (ODF's `mimetype`): an OOXML
+    /// package, which has none, costs no search through its names.
+    fn read_exact(&mut self, name: &str) -> Result<Option<Vec<u8>>, DocError> {
+        match self.zip.index_for_name(name) {
+            Some(index) => self.read_at(index, name).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn read_at(&mut self, index: usize, name: &str) -> Result<Vec<u8>, DocError> {
         let cap = self.max_part.min(self.budget);
         let bomb = || {
             DocError::damaged(format!(
@@ -74,7 +87,7 @@ impl<R: Read + Seek> Archive<R> {
             return Err(bomb());
         }
         self.budget -= data.len() as u64;
-        Ok(Some(data))
+        Ok(data)
     }
 
     /// Like [`Self::read`], but a missing part is damage.
@@ -95,7 +108,7 @@ impl<R: Read + Seek> Archive<R> {
 /// The kind of a zip container, from its `mimetype` (ODF) or `[Content_Types].xml` (OOXML).
 /// `archive` must have been opened with [`Archive::open_for_detection`].
 pub(crate) fn classify<R: Read + Seek>(archive: &mut Archive<R>) -> DocKind {
-    if let Ok(Some(mime)) = archive.read("mimetype") {
+    if let Ok(Some(mime)) = archive.read_exact("mimetype") {
         let mime = String::from_utf8_lossy(&mime);
         return match mime.trim() {
             "application/vnd.oasis.opendocument.presentation" => DocKind::Odp,
@@ -103,9 +116,9 @@ pub(crate) fn classify<R: Read + Seek>(archive: &mut Archive<R>) -> DocKind {
             _ => DocKind::Other,
         };
     }
-    if let Ok(Some(types)) = archive.read("[Content_Types].xml") {
-        let types = String::from_utf8_lossy(&types).to_ascii_lowercase();
-        let has = |s: &str| types.contains(s);
+    if let Ok(Some(mut types)) = archive.read("[Content_Types].xml") {
+        types.make_ascii_lowercase();
+        let has = |s: &str| memchr::memmem::find(&types, s.as_bytes()).is_some();
         let kind = if has("presentationml.slideshow.main+xml")
             || has("powerpoint.slideshow.macroenabled.main+xml")
         {

@@ -1,5 +1,5 @@
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -32,8 +32,47 @@ pub fn detect(path: &Path) -> Result<Detected, ExtractError> {
     detect_keeping_archive(path).map(|(detected, _)| detected)
 }
 
+/// Files up to this size are read whole before detection: a small deck then unzips from
+/// memory rather than through a seek and a read per part.
+const READ_WHOLE_UP_TO: u64 = 4 << 20;
+
+/// A file being detected and extracted: in memory when small, else read from disk.
+pub(crate) enum FileSource {
+    Memory(Cursor<Vec<u8>>),
+    Disk(BufReader<File>),
+}
+
+impl FileSource {
+    fn open(file: File, size: u64) -> std::io::Result<Self> {
+        if size > READ_WHOLE_UP_TO {
+            return Ok(Self::Disk(BufReader::new(file)));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.take(READ_WHOLE_UP_TO).read_to_end(&mut bytes)?;
+        Ok(Self::Memory(Cursor::new(bytes)))
+    }
+}
+
+impl Read for FileSource {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Memory(bytes) => bytes.read(buf),
+            Self::Disk(file) => file.read(buf),
+        }
+    }
+}
+
+impl Seek for FileSource {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Self::Memory(bytes) => bytes.seek(pos),
+            Self::Disk(file) => file.seek(pos),
+        }
+    }
+}
+
 /// A zip archive that detection opened, for extraction to go on with.
-pub(crate) type OpenedZip = Archive<BufReader<File>>;
+pub(crate) type OpenedZip = Archive<FileSource>;
 
 /// Like [`detect`], also handing back the zip archive it opened, so that extraction does not
 /// parse the zip directory a second time.
@@ -46,7 +85,8 @@ pub(crate) fn detect_keeping_archive(
     if !meta.is_file() {
         return Err(ExtractError::NotAFile { path: path.to_path_buf() });
     }
-    detect_from(BufReader::new(file), meta.len(), extension(path).as_deref()).map_err(|e| match e {
+    let source = FileSource::open(file, meta.len()).map_err(unreadable)?;
+    detect_from(source, meta.len(), extension(path).as_deref()).map_err(|e| match e {
         ExtractError::Io(source) => unreadable(source),
         other => other,
     })

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::archive::Archive;
-use crate::detect::{OpenedZip, detect_keeping_archive};
+use crate::detect::{FileSource, OpenedZip, detect_keeping_archive};
 use crate::error::{DocError, ExtractError};
 use crate::extraction::{Extraction, Outcome};
 use crate::kind::DocKind;
@@ -65,7 +65,10 @@ fn by_kind(
             archive.set_limits(limits);
             Ok(archive)
         }
-        None => Archive::open(File::open(path).map(BufReader::new).map_err(DocError::Io)?, limits),
+        None => {
+            let file = File::open(path).map(BufReader::new).map_err(DocError::Io)?;
+            Archive::open(FileSource::Disk(file), limits)
+        }
     };
     match kind {
         DocKind::Pdf => {

@@ -10,7 +10,7 @@ use crate::error::DocError;
 use crate::extraction::{Collector, Extraction};
 use crate::kind::DocKind;
 use crate::limits::Limits;
-use crate::xml::{attr, decode, push_ref, relationships, rels_of, xml_error};
+use crate::xml::{attr, decode, first_relationship, push_ref, relationships, rels_of, xml_error};
 
 const REL_OFFICE_DOCUMENT: &str = "/officeDocument";
 const REL_NOTES_SLIDE: &str = "/notesSlide";
@@ -23,11 +23,8 @@ pub(crate) fn main_part<R: Read + Seek>(
     let Some(rels) = archive.read("_rels/.rels")? else {
         return Ok(fallback.to_string());
     };
-    let rels = relationships(&decode(rels), "", "_rels/.rels")?;
-    Ok(rels
-        .into_values()
-        .find(|r| r.kind.ends_with(REL_OFFICE_DOCUMENT))
-        .map_or_else(|| fallback.to_string(), |r| r.target))
+    let main = first_relationship(&decode(rels), "", "_rels/.rels", REL_OFFICE_DOCUMENT)?;
+    Ok(main.unwrap_or_else(|| fallback.to_string()))
 }
 
 /// Slides in presentation order (`p:sldIdLst` of `presentation.xml`), with speaker notes.
@@ -103,18 +100,16 @@ fn slide_with_notes<R: Read + Seek>(
     let xml = decode(archive.require(slide)?);
     let text = drawing_text(&xml, slide, false)?;
     let (dir, rels_name) = rels_of(slide);
-    let notes = match archive.read(&rels_name)? {
+    let notes_part = match archive.read(&rels_name)? {
         None => None,
-        Some(rels) => {
-            let rels = relationships(&decode(rels), &dir, &rels_name)?;
-            match rels.values().find(|r| r.kind.ends_with(REL_NOTES_SLIDE)) {
-                None => None,
-                Some(rel) => match archive.read(&rel.target)? {
-                    None => None,
-                    Some(notes) => Some(drawing_text(&decode(notes), &rel.target, true)?),
-                },
-            }
-        }
+        Some(rels) => first_relationship(&decode(rels), &dir, &rels_name, REL_NOTES_SLIDE)?,
+    };
+    let notes = match notes_part {
+        None => None,
+        Some(part) => match archive.read(&part)? {
+            None => None,
+            Some(notes) => Some(drawing_text(&decode(notes), &part, true)?),
+        },
     };
     Ok((text, notes))
 }

@@ -74,24 +74,63 @@ pub(crate) fn relationships(
     base_dir: &str,
     part: &str,
 ) -> Result<HashMap<String, Rel>, DocError> {
-    let mut reader = Reader::from_str(xml);
     let mut rels = HashMap::new();
+    scan_relationships(xml, part, |e| {
+        if let (Some(id), Some(target)) = (attr(e, "Id"), attr(e, "Target")) {
+            let kind = attr(e, "Type").unwrap_or_default();
+            rels.insert(id, Rel { target: resolve(base_dir, &target), kind });
+        }
+        None::<()>
+    })?;
+    Ok(rels)
+}
+
+/// The target, resolved against `base_dir`, of the first relationship in `xml` whose type
+/// ends with `kind` (e.g. `/notesSlide`): no map of them all for the one that is wanted.
+pub(crate) fn first_relationship(
+    xml: &str,
+    base_dir: &str,
+    part: &str,
+    kind: &str,
+) -> Result<Option<String>, DocError> {
+    scan_relationships(xml, part, |e| {
+        let is_kind = e
+            .attributes()
+            .flatten()
+            .any(|a| a.key.local_name().as_ref() == "Type" && a.value.as_ref().ends_with(kind));
+        if !is_kind {
+            return None;
+        }
+        attr(e, "Target").map(|target| resolve(base_dir, &target))
+    })
+}
+
+/// Calls `on_rel` with each internal `Relationship` element of a `.rels` part, in document
+/// order, until it returns something.
+fn scan_relationships<T>(
+    xml: &str,
+    part: &str,
+    mut on_rel: impl FnMut(&BytesStart<'_>) -> Option<T>,
+) -> Result<Option<T>, DocError> {
+    let mut reader = Reader::from_str(xml);
     loop {
         match reader.read_event().map_err(|e| xml_error(part, e))? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
-                if attr(&e, "TargetMode").is_some_and(|m| m.eq_ignore_ascii_case("External")) {
+                let external = e.attributes().flatten().any(|a| {
+                    a.key.local_name().as_ref() == "TargetMode"
+                        && a.value.trim().eq_ignore_ascii_case("External")
+                });
+                if external {
                     continue;
                 }
-                if let (Some(id), Some(target)) = (attr(&e, "Id"), attr(&e, "Target")) {
-                    let kind = attr(&e, "Type").unwrap_or_default();
-                    rels.insert(id, Rel { target: resolve(base_dir, &target), kind });
+                if let Some(found) = on_rel(&e) {
+                    return Ok(Some(found));
                 }
             }
-            Event::Eof => break,
+            Event::Eof => return Ok(None),
             _ => {}
         }
     }
-    Ok(rels)
 }
 
 /// Resolves a relative part reference against a folder, handling `..` and absolute `/x`.

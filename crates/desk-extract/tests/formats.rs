@@ -27,6 +27,43 @@ fn pptx_slides_follow_presentation_order_with_notes_as_python_pptx_reads_them() 
 }
 
 #[test]
+fn a_deck_too_large_to_read_whole_reads_the_same_from_disk() {
+    let slide = r#"<p:sld xmlns:p="p" xmlns:a="a"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>Water for Kiribati</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"#;
+    let small = minimal_pptx(&[slide]);
+    // Hex of a pseudo-random sequence deflates to about half: a 12 MB part makes a ~6 MB file,
+    // over the 4 MiB up to which a file is read into memory before unzipping.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: String = (0..(12 << 20) / 16)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            format!("{state:016x}")
+        })
+        .collect();
+    let mut large = small.clone();
+    large.push(("ppt/media/recording.txt".to_string(), noise));
+    let dir = tempfile::tempdir().unwrap();
+    let (small_path, large_path) = (dir.path().join("small.pptx"), dir.path().join("large.pptx"));
+    write_zip(&small_path, &small);
+    write_zip(&large_path, &large);
+    assert!(std::fs::metadata(&small_path).unwrap().len() < 4 << 20);
+    assert!(std::fs::metadata(&large_path).unwrap().len() > 4 << 20);
+
+    let from_memory = extract_in_process(&small_path, &Limits::default()).unwrap();
+    let from_disk = extract_in_process(&large_path, &Limits::default()).unwrap();
+    assert_eq!(from_disk.kind, DocKind::Pptx);
+    assert_eq!(from_disk.units.len(), 1);
+    assert_eq!(from_disk.units[0].text, "Water for Kiribati");
+    assert_eq!(from_disk.units[0].text, from_memory.units[0].text);
+    assert!(
+        matches!(from_disk.outcome, Outcome::Indexed { pages: 1, .. }),
+        "{:?}",
+        from_disk.outcome
+    );
+}
+
+#[test]
 fn pptx_line_break_is_a_newline_and_scripts_arrive_intact() {
     let e = extract_in_process(&fixture("order_notes_scripts.pptx"), &Limits::default()).unwrap();
     assert!(e.units[1].text.contains("First point\nsecond line of first point"));

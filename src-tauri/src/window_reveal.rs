@@ -29,10 +29,11 @@ pub fn show_at_the_latest<R: Runtime>(app: &AppHandle<R>) {
 }
 
 fn show<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main")
-        && !window.is_visible().unwrap_or(false)
-        && let Err(e) = window.show()
-    {
+    let Some(window) = app.get_webview_window("main") else { return };
+    if window.is_visible().unwrap_or(false) {
+        return;
+    }
+    if let Err(e) = window.show().and_then(|()| window.set_focus()) {
         tracing::warn!(error = %e, "could not show the window");
     }
 }

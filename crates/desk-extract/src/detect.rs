@@ -43,12 +43,17 @@ pub(crate) enum FileSource {
 }
 
 impl FileSource {
-    fn open(file: File, size: u64) -> std::io::Result<Self> {
+    fn open(mut file: File, size: u64) -> std::io::Result<Self> {
         if size > READ_WHOLE_UP_TO {
             return Ok(Self::Disk(BufReader::new(file)));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        file.take(READ_WHOLE_UP_TO).read_to_end(&mut bytes)?;
+        (&mut file).take(READ_WHOLE_UP_TO + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > READ_WHOLE_UP_TO {
+            // It grew since its size was read: read it from disk, whole.
+            file.seek(SeekFrom::Start(0))?;
+            return Ok(Self::Disk(BufReader::new(file)));
+        }
         Ok(Self::Memory(Cursor::new(bytes)))
     }
 }

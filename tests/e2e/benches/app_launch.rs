@@ -212,6 +212,9 @@ async fn main() {
                     .join(", ");
             }
             client.close().await?;
+            if processes.is_empty() {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
             wait_exited(&processes);
         }
         Ok(())

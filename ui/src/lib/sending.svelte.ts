@@ -40,16 +40,16 @@ class Sending {
       }
     });
     this.connectivity = await ipc.syncConnectivity();
-    // Screens already showing loaded what is current: no need to make them reload.
-    await this.refresh({ reloadScreens: false });
+    // Screens shown before the listener existed may have missed a job's change: they reload.
+    await this.refresh();
   }
 
-  async refresh({ reloadScreens } = { reloadScreens: true }): Promise<void> {
+  async refresh(): Promise<void> {
     this.items = await ipc.outboxList();
     for (const item of this.items) {
       if (item.phase !== 'upload') delete this.progress[item.job_id];
     }
-    if (reloadScreens) this.generation += 1;
+    this.generation += 1;
   }
 
   /** The newest outbox job of a case version. */

@@ -2,6 +2,7 @@
 //! `~/.local/share/org.un-paks.desk/logs`). `PAKS_DESK_LOG` (or `RUST_LOG`) sets the level,
 //! e.g. `PAKS_DESK_LOG=debug`.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use tracing_subscriber::EnvFilter;
@@ -22,7 +23,11 @@ pub fn init(log_dir: Option<&Path>) {
     // Fails only if a subscriber is already set (twice in one process); keep the first.
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_writer(std::io::stderr),
+        )
         .with(file_layer)
         .try_init();
 }

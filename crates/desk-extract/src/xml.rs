@@ -49,11 +49,24 @@ pub(crate) fn push_ref(out: &mut String, r: &BytesRef<'_>) {
 
 /// The value of the attribute whose local name is `local`, unescaped.
 pub(crate) fn attr(e: &BytesStart<'_>, local: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == local).map(|a| {
+    find_attr(e, local).map(|a| {
         a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map(|v| v.into_owned())
             .unwrap_or_else(|_| a.value.into_owned())
     })
+}
+
+/// Whether the attribute whose local name is `local` has a raw value that `test` accepts:
+/// no copy, for values that hold no references (relationship types and modes).
+fn raw_attr_is(e: &BytesStart<'_>, local: &str, test: impl FnOnce(&str) -> bool) -> bool {
+    find_attr(e, local).is_some_and(|a| test(&a.value))
+}
+
+fn find_attr<'a>(
+    e: &'a BytesStart<'_>,
+    local: &str,
+) -> Option<quick_xml::events::attributes::Attribute<'a>> {
+    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == local)
 }
 
 pub(crate) fn xml_error(part: &str, e: impl std::fmt::Display) -> DocError {
@@ -94,11 +107,7 @@ pub(crate) fn first_relationship(
     kind: &str,
 ) -> Result<Option<String>, DocError> {
     scan_relationships(xml, part, |e| {
-        let is_kind = e
-            .attributes()
-            .flatten()
-            .any(|a| a.key.local_name().as_ref() == "Type" && a.value.as_ref().ends_with(kind));
-        if !is_kind {
+        if !raw_attr_is(e, "Type", |t| t.ends_with(kind)) {
             return None;
         }
         attr(e, "Target").map(|target| resolve(base_dir, &target))
@@ -116,11 +125,7 @@ fn scan_relationships<T>(
     loop {
         match reader.read_event().map_err(|e| xml_error(part, e))? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
-                let external = e.attributes().flatten().any(|a| {
-                    a.key.local_name().as_ref() == "TargetMode"
-                        && a.value.trim().eq_ignore_ascii_case("External")
-                });
-                if external {
+                if raw_attr_is(&e, "TargetMode", |m| m.trim().eq_ignore_ascii_case("External")) {
                     continue;
                 }
                 if let Some(found) = on_rel(&e) {

@@ -55,9 +55,8 @@ fn tree(root: u32) -> Vec<u32> {
     let mut parents = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let Some(stat) = stat_after_name(pid) else { continue };
+        let ppid = stat.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
         parents.push((pid, ppid));
     }
     let mut found = vec![root];
@@ -81,11 +80,15 @@ fn pss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// The fields of /proc/PID/stat after the command name (state, parent, …).
+fn stat_after_name(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')').map(|(_, rest)| rest.to_owned())
+}
+
 /// Whether a process still runs (a zombie has exited).
 fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z")
-    })
+    stat_after_name(pid).is_some_and(|stat| stat.split_whitespace().next() != Some("Z"))
 }
 
 /// Waits for the processes of the last launch to exit: a launch while the last one's WebKit
@@ -132,7 +135,7 @@ fn direct_launch(data: &Path) -> Launch {
     for line in std::io::BufReader::new(stderr).lines() {
         let line = line.unwrap();
         if let Some((_, marks)) = line.split_once("ms since launch") {
-            page_marks = without_colours(marks).trim().to_owned();
+            page_marks = marks.trim().to_owned();
         }
         if line.contains("asked for its first case list") {
             asked = Some(started.elapsed());
@@ -152,20 +155,6 @@ fn direct_launch(data: &Path) -> Launch {
         shown: shown.expect("the app never showed its case list"),
         page_marks,
     }
-}
-
-/// A log line without its terminal colour codes.
-fn without_colours(line: &str) -> String {
-    let mut out = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            chars.by_ref().find(|c| c.is_ascii_alphabetic());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn spread(mut times: Vec<Duration>) -> String {

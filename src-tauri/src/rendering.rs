@@ -9,12 +9,20 @@
 //!
 //! Drawing on the CPU, the app also keeps GTK from setting up OpenGL (GLX) for its own window
 //! and WebKit from setting up its DMA-BUF renderer (GPU buffers shared between processes): each
-//! initialised Mesa again in the app process at start (WebKit's own EGL display stays: it needs
-//! one). Without them a launch reaches the case list ~60 ms sooner and the processes hold
-//! ~11 MiB less. Both are read only from the environment, before GTK starts, hence
-//! `prepare_environment`. Programs the app starts inherit them (the viewer an attachment opens
-//! in): a GTK 3 program then draws without GL, which it does well; a WebKit-based one without
-//! the DMA-BUF renderer, as on many desktops where it is off for driver bugs.
+//! initialised Mesa again in the app process at start. Without them a launch reaches the case
+//! list ~60 ms sooner and the processes hold ~11 MiB less.
+//!
+//! WebKit's app-side code still opened an EGL display at the first page load only to find the
+//! GPU's render node to hand the web process; under Mesa's software driver that mapped LLVM into
+//! the app's process (235 → 218 MiB over 500 cases, README). Naming the device in `WEBKIT_WEB_RENDER_DEVICE_FILE` skips that search. The device
+//! named is `/dev/null`: drawing on the CPU, the web process has no use for a GPU buffer device.
+//! (The web process itself still opens an EGL display for every page: WebKitGTK 2.50 does so
+//! before the page's settings, hardware acceleration included, reach it.)
+//!
+//! These are read only from the environment, before GTK starts, hence `prepare_environment`.
+//! Programs the app starts inherit them (the viewer an attachment opens in): a GTK 3 program
+//! then draws without GL, which it does well; a WebKit-based one on the CPU, as on many desktops
+//! where the DMA-BUF renderer is off for driver bugs.
 
 use tauri::{AppHandle, Manager};
 
@@ -23,8 +31,11 @@ pub const GPU_VARIABLE: &str = "PAKS_DESK_GPU";
 
 /// What CPU drawing sets, unless the user set these variables already.
 #[cfg(target_os = "linux")]
-const CPU_DRAWING_ENVIRONMENT: [(&str, &str); 2] =
-    [("GDK_GL", "disable"), ("WEBKIT_DISABLE_DMABUF_RENDERER", "1")];
+const CPU_DRAWING_ENVIRONMENT: [(&str, &str); 3] = [
+    ("GDK_GL", "disable"),
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/null"),
+];
 
 fn gpu_asked() -> bool {
     std::env::var(GPU_VARIABLE).is_ok_and(|v| v == "1")

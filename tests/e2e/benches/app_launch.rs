@@ -101,15 +101,6 @@ fn wait_exited(processes: &[u32]) {
     }
 }
 
-fn app_pid(app: &Path) -> Option<u32> {
-    let wanted = std::fs::canonicalize(app).ok()?;
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
-        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
-        (exe == wanted).then_some(pid)
-    })
-}
-
 /// One launch: times to the first case list asked for and shown, and the page's marks.
 struct Launch {
     asked: Duration,

@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::fs;
 
 use common::*;
@@ -112,7 +113,8 @@ async fn a_store_that_cannot_open_is_explained() -> TestResult {
 
 /// The window as a focal point gets it (drawn on the CPU, see src-tauri/src/rendering.rs), on a
 /// data folder with more cases than the list shows at first: 50 rows, "Show 50 more" adds the
-/// rest; a new case is created, autosaved and listed. No screenshots here: WebKitWebDriver
+/// rest; a new case is created, autosaved and listed. The app's own process never loaded a GL
+/// driver (under Xvfb, Mesa's llvmpipe: ~20 MiB of LLVM). No screenshots here: WebKitWebDriver
 /// cannot take them in this mode.
 #[tokio::test]
 async fn the_default_cpu_drawn_window_works() -> TestResult {
@@ -137,6 +139,16 @@ async fn the_default_cpu_drawn_window_works() -> TestResult {
         with_session(drivers, app, async |client: &Client| {
             find(client, "cases-more").await?;
             wait_for_count(client, "case-list-item", 50).await?;
+            let pid = app_pid(app).ok_or("the app's process was not found")?;
+            let drivers_mapped: BTreeSet<String> = fs::read_to_string(format!("/proc/{pid}/maps"))?
+                .lines()
+                .filter(|line| line.ends_with("_dri.so"))
+                .map(|line| line.rsplit(' ').next().unwrap_or(line).to_owned())
+                .collect();
+            ensure(
+                drivers_mapped.is_empty(),
+                format!("the app's process loaded a GL driver: {drivers_mapped:?}"),
+            )?;
             find(client, "cases-more").await?.click().await?;
             wait_for_count(client, "case-list-item", 60).await?;
             wait_for_count(client, "cases-more", 0).await?;

@@ -25,6 +25,16 @@ pub fn app_binary() -> PathBuf {
     binary_from("PAKS_DESK_APP", "paks-desk")
 }
 
+/// The process running the app binary `app`, if one runs (the tests start one at a time).
+pub fn app_pid(app: &Path) -> Option<u32> {
+    let wanted = fs::canonicalize(app).ok()?;
+    fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+        let exe = fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+        (exe == wanted).then_some(pid)
+    })
+}
+
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())

@@ -69,6 +69,29 @@ fn tree(root: u32) -> Vec<u32> {
     found
 }
 
+/// PSS in KiB of each mapped file (anonymous memory as "[anon]") summed over `processes`,
+/// largest first.
+fn pss_by_file(processes: &[u32]) -> Vec<(String, u64)> {
+    let mut by_file = std::collections::HashMap::<String, u64>::new();
+    for pid in processes {
+        let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+        let mut file = String::new();
+        for line in smaps.lines() {
+            let mut fields = line.split_whitespace();
+            let first = fields.next().unwrap_or_default();
+            if let Some(kib) = first.strip_prefix("Pss:").and(fields.next()) {
+                *by_file.entry(file.clone()).or_default() += kib.parse::<u64>().unwrap_or(0);
+            } else if first.contains('-') && !first.ends_with(':') {
+                // A mapping's header: address range, perms, offset, device, inode, then the path.
+                file = line.split_whitespace().nth(5).unwrap_or("[anon]").to_owned();
+            }
+        }
+    }
+    let mut sorted: Vec<_> = by_file.into_iter().collect();
+    sorted.sort_by_key(|(_, kib)| std::cmp::Reverse(*kib));
+    sorted
+}
+
 fn pss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
         .ok()
@@ -168,6 +191,7 @@ async fn main() {
     let mut launches = Vec::new();
     let mut pss = Vec::new();
     let mut breakdown = String::new();
+    let mut by_file = Vec::new();
     // The app as a focal point gets it (drawn on the CPU), not as the screenshot tests ask.
     let default_drawing = [("PAKS_DESK_GPU", "0".to_owned())];
     with_drivers_env(&data.path().join("data"), &default_drawing, async |drivers, app| {
@@ -190,6 +214,7 @@ async fn main() {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
+                by_file = pss_by_file(&processes);
             }
             client.close().await?;
             if processes.is_empty() {
@@ -222,6 +247,10 @@ async fn main() {
             *median as f64 / 1024.0
         );
         println!("  last run, per process: {breakdown}");
+        println!("  last run, by file over all three processes (the ten largest):");
+        for (file, kib) in by_file.iter().take(10) {
+            println!("    {:5.1} MiB {file}", *kib as f64 / 1024.0);
+        }
     } else {
         println!("idle PSS: the app process was not found");
     }

@@ -34,6 +34,8 @@ pub struct OutboxItem {
     /// What PAKS says of it: received, under_review, published, changes_requested.
     pub review_state: Option<String>,
     pub review_comment: Option<String>,
+    /// Whether "cancel" can take it out of the outbox (PAKS cannot have it yet).
+    pub cancellable: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -109,6 +111,7 @@ impl From<&OutboxEntry> for OutboxItem {
             case_version: s.case_version,
             state: s.state.as_str().to_owned(),
             phase: s.phase.as_str().to_owned(),
+            cancellable: s.can_cancel(),
             attempts: s.attempts,
             last_error: s.last_error.clone(),
             last_error_code: s.last_error_code.clone(),

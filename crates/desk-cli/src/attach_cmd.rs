@@ -28,7 +28,7 @@ pub struct ListArgs {
 #[derive(Args)]
 pub struct DetachArgs {
     case: i64,
-    /// The file's SHA-256, as `attachments` shows it.
+    /// The file's SHA-256, or its first characters as `attachments` shows them.
     sha256: String,
 }
 
@@ -117,7 +117,23 @@ pub fn list(store: &Store, args: ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn detach(store: &Store, args: DetachArgs) -> anyhow::Result<ExitCode> {
-    store.detach(args.case, &args.sha256)?;
+    let wanted = args.sha256.trim().to_ascii_lowercase();
+    let matching: Vec<String> = store
+        .attachments(args.case)?
+        .into_iter()
+        .map(|a| a.sha256)
+        .filter(|sha256| !wanted.is_empty() && sha256.starts_with(&wanted))
+        .collect();
+    let sha256 = match matching.as_slice() {
+        [one] => one.as_str(),
+        [] => wanted.as_str(),
+        _ => anyhow::bail!(
+            "{} files of case {} start with {wanted}: give more of the SHA-256 (`attachments --json` shows it whole).",
+            matching.len(),
+            args.case
+        ),
+    };
+    store.detach(args.case, sha256)?;
     println!("Removed the file from case {}.", args.case);
     Ok(ExitCode::SUCCESS)
 }

@@ -118,7 +118,8 @@ pub fn run(store: &Store, command: CaseCommand) -> anyhow::Result<ExitCode> {
                 .advisory_words
                 .map(|w| format!(" of {w} advised"))
                 .unwrap_or_default();
-            println!("Saved {} ({} words{advice}).", field.label(), saved.words);
+            let unit = if saved.words == 1 { "word" } else { "words" };
+            println!("Saved {} ({} {unit}{advice}).", field.label(), saved.words);
             if saved.advisory_exceeded {
                 eprintln!(
                     "note: {} is longer than advised; it was saved all the same.",

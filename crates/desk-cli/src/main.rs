@@ -60,8 +60,13 @@ enum Command {
     },
     /// Sends the outbox to PAKS.
     Sync(sync_cmd::SyncArgs),
-    /// A case's state as PAKS gives it.
+    /// A case's state as PAKS gives it, and PAKS's receipt once it has the case.
     Status(sync_cmd::StatusArgs),
+    /// Takes a case out of the outbox before PAKS has it; the case is a draft again.
+    Cancel(sync_cmd::CaseArgs),
+    /// Makes what waits in a case's submission due now (a send that failed or waits, or the
+    /// next check of its review); `sync` then does it.
+    Retry(sync_cmd::CaseArgs),
     /// Writes a case version as a BagIt zip to carry to PAKS by hand (USB stick, a colleague).
     ExportBag(bag_cmd::ExportArgs),
     /// Opens a bag (e.g. a colleague's case) as a new draft; prints the new case id.
@@ -109,6 +114,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox { json } => sync_cmd::outbox(&dir, json),
         Command::Sync(args) => sync_cmd::sync(store, &dir, args),
         Command::Status(args) => sync_cmd::status(&store, &dir, args),
+        Command::Cancel(args) => sync_cmd::cancel(&store, &dir, args),
+        Command::Retry(args) => sync_cmd::retry(&dir, args),
         Command::ExportBag(args) => bag_cmd::export(&store, &dir, args),
         Command::OpenBag(args) => bag_cmd::open(&store, args),
         Command::Catalog(_) | Command::Extract(_) => Ok(ExitCode::SUCCESS),

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use clap::Args;
 use desk_core::Store;
 use desk_sync::{
-    Engine, Idle, Outbox, SyncEvent, SyncSettings, TokenStore, file_to_send, now_ms, submit_case,
+    Engine, Idle, Outbox, SubmissionJob, SyncEvent, SyncSettings, TokenStore, cancel_submission,
+    file_to_send, now_ms, submit_case,
 };
+use paks_protocol::Receipt;
 
 use crate::output;
 
@@ -45,6 +47,12 @@ pub struct SyncArgs {
     /// network, the person or PAKS reviewers).
     #[arg(long)]
     pub until_idle: bool,
+}
+
+#[derive(Args)]
+pub struct CaseArgs {
+    /// The case id.
+    pub case: i64,
 }
 
 #[derive(Args)]
@@ -188,12 +196,54 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// The case's submission in the outbox, or an error saying there is none.
+fn submission_of(outbox: &Outbox, case: i64) -> anyhow::Result<SubmissionJob> {
+    outbox.submission_for_case(case)?.ok_or_else(|| {
+        anyhow::anyhow!("Case {case} has not been submitted: there is nothing of it in the outbox.")
+    })
+}
+
+pub fn cancel(store: &Store, dir: &Path, args: CaseArgs) -> anyhow::Result<ExitCode> {
+    let outbox = Outbox::open(dir)?;
+    let job = submission_of(&outbox, args.case)?;
+    let case = cancel_submission(store, &outbox, job.id)?;
+    println!(
+        "Case {} version {} is out of the outbox and is {} again: edit it, then submit.",
+        case.id,
+        case.version,
+        case.status.label()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn retry(dir: &Path, args: CaseArgs) -> anyhow::Result<ExitCode> {
+    let outbox = Outbox::open(dir)?;
+    let job = submission_of(&outbox, args.case)?;
+    if outbox.retry_now(job.id, now_ms())? == 0 {
+        println!("Nothing of case {} waits: PAKS has it and its review is final.", args.case);
+    } else {
+        println!("Case {}: what waited is due now; run `sync` to send it.", args.case);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// PAKS's receipt as stored when its signature verified (None before PAKS has the case).
+fn receipt_of(job: Option<&SubmissionJob>) -> anyhow::Result<Option<Receipt>> {
+    match job.and_then(|j| j.receipt.as_deref()) {
+        Some(text) => Ok(Some(serde_json::from_str(text)?)),
+        None => Ok(None),
+    }
+}
+
 pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let case = store.case(args.case)?;
     let outbox = Outbox::open(dir)?;
     let job = outbox.submission_for_case(args.case)?;
+    let receipt = receipt_of(job.as_ref())?;
     let bags = outbox.hand_carried_of_case(args.case)?;
-    let token = TokenStore::new(dir).location();
+    // Before `connect` there is no token to look for (and no keyring to blame).
+    let connected = SyncSettings::load(store)?.paks_url.is_some();
+    let token = if connected { TokenStore::new(dir).location() } else { Ok(None) };
     if args.json {
         let token = match &token {
             Ok(location) => serde_json::to_value(location)?,
@@ -206,6 +256,7 @@ pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<Exi
             "status": case.status,
             "submission_id": case.submission_id,
             "review_comment": case.review_comment,
+            "receipt": receipt,
             "outbox": job,
             "hand_carried": bags,
             "token": token,
@@ -214,6 +265,15 @@ pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<Exi
         println!("Case {} version {}: {}", case.id, case.version, case.status.label());
         if let Some(id) = &case.submission_id {
             println!("PAKS submission {id}");
+        }
+        if let Some(r) = &receipt {
+            println!(
+                "Receipt from {}: version {} received {}, case SHA-256 {} (signed, key {})",
+                r.server_name, r.version, r.received_at, r.case_sha256, r.key_id
+            );
+            for f in &r.files {
+                println!("  {} ({} bytes), SHA-256 {}", f.name, f.size, f.sha256);
+            }
         }
         if !case.review_comment.is_empty() {
             println!("Reviewer: {}", case.review_comment);
@@ -232,7 +292,8 @@ pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<Exi
         }
         match token {
             Ok(Some(location)) => println!("{}", location.describe()),
-            Ok(None) => println!("No PAKS token is stored: connect first."),
+            Ok(None) if connected => println!("No PAKS token is stored: connect again."),
+            Ok(None) => println!("{}", desk_sync::SyncError::NotConnected),
             Err(e) => println!("{e}"),
         }
     }

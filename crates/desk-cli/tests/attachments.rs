@@ -51,7 +51,10 @@ fn attach_search_detach_and_check_files_from_the_terminal() {
     assert_eq!(report["problems"][0]["problem"], "damaged");
     assert_eq!(report["problems"][0]["cases"][0]["case_title"], "Lao e-Census");
 
-    ok(&data, &["detach", &id, &sha]);
+    // The 12 characters `attachments` shows are enough.
+    let listed = ok(&data, &["attachments", &id]);
+    assert!(listed.starts_with(&sha[..12]), "{listed}");
+    ok(&data, &["detach", &id, &sha[..12].to_uppercase()]);
     assert!(!blob.exists());
     assert!(ok(&data, &["check-files"]).contains("All files are present"));
 

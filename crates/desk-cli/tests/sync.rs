@@ -227,9 +227,28 @@ fn connect_refuses_a_captive_portal_and_a_bad_token() {
     let out = cli(dir.path(), &["connect", &format!("http://{portal}"), "--token", "t"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not as PAKS"), "{err}");
+    assert!(
+        err.contains("does not answer as PAKS (the identity address answered with a web page)"),
+        "{err}"
+    );
+    assert!(!err.contains("<html>") && !err.contains("resumes by itself"), "{err}");
 
     let server = rt.block_on(start_server());
+    // The API's own address pasted instead of PAKS's: PAKS answers "no such endpoint".
+    let api = format!("http://{}/api/v1", server.addr);
+    let out = cli(dir.path(), &["connect", &api, "--token", "t"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not answer as PAKS") && err.contains("without /api/v1"), "{err}");
+    assert!(!err.contains("refused this case"), "{err}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let out = cli(dir.path(), &["connect", &format!("http://{closed}"), "--token", "t"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing answers at that address and port"), "{err}");
+    assert!(err.contains("then connect again") && !err.contains("os error"), "{err}");
+
     let out = cli(dir.path(), &["connect", &format!("http://{}", server.addr), "--token", "wrong"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -593,4 +612,92 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// A queued case comes back as a draft with `cancel`; once PAKS has it, `status` shows the
+/// signed receipt, `cancel` is refused, and `retry` makes the next review check due now.
+#[test]
+fn cancel_a_queued_case_show_the_receipt_and_check_the_review_now() {
+    let Setup { rt: _server_runtime, server, token, dir, id, url } = setup();
+    let data = dir.path();
+    ok(data, &["connect", &url, "--token", &token]);
+
+    let out = cli(data, &["cancel", &id]);
+    assert_eq!(out.status.code(), Some(2), "nothing to cancel yet");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has not been submitted"));
+
+    ok(data, &["submit", &id]);
+    let out = cli(data, &["case", "set", &id, "summary", "Changed while queued."]);
+    assert_eq!(out.status.code(), Some(2), "a queued case is frozen");
+    let out = ok(data, &["cancel", &id]);
+    assert!(out.contains("is draft again"), "{out}");
+    ok(data, &["case", "set", &id, "summary", "Changed after cancelling."]);
+    let outbox: serde_json::Value = serde_json::from_str(&ok(data, &["outbox", "--json"])).unwrap();
+    assert_eq!(outbox.as_array().unwrap().len(), 0, "the outbox is empty: {outbox}");
+
+    ok(data, &["submit", &id]);
+    let out = ok(data, &["sync", "--until-idle"]);
+    assert!(out.contains("Everything is sent"), "{out}");
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(data, &["status", &id, "--json"])).unwrap();
+    assert_eq!(status["status"], "submitted");
+    let receipt = &status["receipt"];
+    assert_eq!(receipt["submission_id"], status["submission_id"], "{status}");
+    assert_eq!(receipt["country"], "LAO");
+    assert_eq!(receipt["version"], 1);
+    assert!(receipt["signature"].as_str().is_some_and(|s| !s.is_empty()), "{receipt}");
+    let text = ok(data, &["status", &id]);
+    assert!(text.contains("Receipt from PAKS reference server: version 1 received"), "{text}");
+
+    let out = cli(data, &["cancel", &id]);
+    assert_eq!(out.status.code(), Some(2), "PAKS has it: nothing to cancel");
+
+    let submission: uuid::Uuid = status["submission_id"].as_str().unwrap().parse().unwrap();
+    paks_server::operator::set_state(
+        &*server.state.meta,
+        submission,
+        paks_protocol::SubmissionState::Published,
+        None,
+    )
+    .unwrap();
+    // The next review check is minutes away; `retry` makes it due now.
+    let out = ok(data, &["sync", "--until-idle"]);
+    assert!(out.contains("PAKS reviewers have the rest"), "{out}");
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(data, &["status", &id, "--json"])).unwrap();
+    assert_eq!(status["status"], "submitted", "not asked yet: {status}");
+    let out = ok(data, &["retry", &id]);
+    assert!(out.contains("due now"), "{out}");
+    ok(data, &["sync", "--until-idle"]);
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(data, &["status", &id, "--json"])).unwrap();
+    assert_eq!(status["status"], "published", "{status}");
+    let out = ok(data, &["retry", &id]);
+    assert!(out.contains("Nothing of case"), "{out}");
+}
+
+/// PAKS refuses a case (its country is not the token's): the refusal says to correct it, and
+/// `cancel` makes that possible (PAKS holds nothing of a refused case), then it goes through.
+#[test]
+fn a_case_paks_refused_can_be_cancelled_corrected_and_sent() {
+    let Setup { rt: _server_runtime, token, dir, id, url, .. } = setup();
+    let data = dir.path();
+    ok(data, &["connect", &url, "--token", &token]);
+    ok(data, &["case", "set", &id, "country", "NPL"]);
+    ok(data, &["submit", &id]);
+    let out = ok(data, &["sync", "--until-idle"]);
+    assert!(out.contains("Some cases need you"), "{out}");
+    let outbox: serde_json::Value = serde_json::from_str(&ok(data, &["outbox", "--json"])).unwrap();
+    assert_eq!(outbox[0]["state"], "needs_attention", "{outbox}");
+    assert_eq!(outbox[0]["last_error_code"], "refused", "{outbox}");
+
+    let out = ok(data, &["cancel", &id]);
+    assert!(out.contains("is draft again"), "{out}");
+    ok(data, &["case", "set", &id, "country", "LAO"]);
+    ok(data, &["submit", &id]);
+    let out = ok(data, &["sync", "--until-idle"]);
+    assert!(out.contains("Everything is sent"), "{out}");
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(data, &["status", &id, "--json"])).unwrap();
+    assert_eq!(status["status"], "submitted", "{status}");
 }

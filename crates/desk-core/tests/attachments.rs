@@ -229,7 +229,7 @@ fn an_empty_file_a_folder_and_a_fifo_are_refused_without_touching_the_case() {
     let gone = dir.path().join("gone.pdf");
     let err = store.import_attachment(case.id, &gone).unwrap_err();
     assert_eq!(err.code(), "file_unreadable", "{err:?}");
-    assert!(err.to_string().contains("no longer exists"), "{err}");
+    assert!(err.to_string().contains("there is no such file"), "{err}");
 
     assert_untouched(&store, case.id, &kept);
 }

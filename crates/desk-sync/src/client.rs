@@ -57,6 +57,24 @@ impl std::fmt::Debug for PaksClient {
     }
 }
 
+/// A few words on a body that is not PAKS's answer: a web page by its title, not its markup.
+pub(crate) fn body_summary(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    if !text.trim_start().starts_with('<') {
+        return short(&text.chars().take(200).collect::<String>());
+    }
+    let lower = text.to_ascii_lowercase();
+    let title = lower.find("<title").and_then(|start| {
+        let open_end = start + lower[start..].find('>')? + 1;
+        let close = open_end + lower[open_end..].find("</title")?;
+        Some(short(&text[open_end..close]))
+    });
+    match title {
+        Some(title) if !title.is_empty() => format!("a web page titled \"{title}\""),
+        _ => "a web page".to_owned(),
+    }
+}
+
 pub(crate) fn short(text: &str) -> String {
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() > 160 {
@@ -81,7 +99,9 @@ impl PaksClient {
             ))
         })?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(SyncError::Invalid(format!("'{base_url}' must start with https://")));
+            return Err(SyncError::Invalid(format!(
+                "'{base_url}' must start with https:// (or http:// for a PAKS on this computer)"
+            )));
         }
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
@@ -148,8 +168,8 @@ impl PaksClient {
         let body = res.bytes().await?;
         if !is_json {
             return Err(SyncError::NotPaks(format!(
-                "the identity address answered with a page, not PAKS: {}",
-                short(&String::from_utf8_lossy(&body[..body.len().min(200)]))
+                "the identity address answered with {}",
+                body_summary(&body)
             )));
         }
         let identity: ServerIdentity = serde_json::from_slice(&body)
@@ -302,10 +322,7 @@ pub(crate) async fn classify(res: Response) -> SyncError {
     let body = res.bytes().await.unwrap_or_default();
     let problem: Option<Problem> =
         if is_problem { serde_json::from_slice(&body).ok() } else { None };
-    let detail = problem
-        .as_ref()
-        .map(|p| p.detail.clone())
-        .unwrap_or_else(|| short(&String::from_utf8_lossy(&body[..body.len().min(200)])));
+    let detail = problem.as_ref().map(|p| p.detail.clone()).unwrap_or_else(|| body_summary(&body));
     let kind = problem.as_ref().and_then(Problem::kind);
     let retry_after = retry_after
         .or_else(|| problem.as_ref().and_then(|p| p.retry_after).map(Duration::from_secs));

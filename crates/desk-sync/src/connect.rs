@@ -7,7 +7,7 @@ use desk_core::Store;
 use serde::Serialize;
 
 use crate::client::{ClientOptions, PaksClient};
-use crate::error::Result;
+use crate::error::{Result, SyncError};
 use crate::settings::SyncSettings;
 use crate::token::{TokenLocation, TokenStore};
 
@@ -35,7 +35,7 @@ pub async fn connect(
         ..ClientOptions::default()
     };
     let client = PaksClient::new(url, token, options)?;
-    let identity = client.identity(None).await?;
+    let identity = client.identity(None).await.map_err(|e| at_connect(client.base_url(), e))?;
     client.check_token().await?;
     let token_location = TokenStore::new(data_dir).save(token)?;
     let key_changed = settings.paks_url.as_deref() == Some(client.base_url())
@@ -54,6 +54,37 @@ pub async fn connect(
         key_changed,
         token_location,
     })
+}
+
+/// At `connect` nothing resumes by itself and the address is the likeliest fault: errors that
+/// say PAKS did not answer, or something else did, say to check the address.
+fn at_connect(url: &str, err: SyncError) -> SyncError {
+    match err {
+        SyncError::Offline(reason) => {
+            SyncError::AddressUnreachable { url: url.to_owned(), reason: plain_reason(&reason) }
+        }
+        SyncError::NotPaks(detail) | SyncError::Refused(detail) | SyncError::Garbled(detail) => {
+            SyncError::NotPaksAddress { url: url.to_owned(), detail }
+        }
+        other => other,
+    }
+}
+
+/// The cause of a failed connection in words, from the HTTP client's chain of errors.
+fn plain_reason(chain: &str) -> String {
+    let lower = chain.to_ascii_lowercase();
+    let plain = if lower.contains("connection refused") {
+        "nothing answers at that address and port"
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        "the name is not known: check its spelling, or the connection"
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        "no answer in time"
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        "its security certificate is not valid"
+    } else {
+        return chain.rsplit(": ").next().unwrap_or(chain).to_owned();
+    };
+    plain.to_owned()
 }
 
 /// Whether the PAKS this data folder is connected to answers now: it must sign a fresh

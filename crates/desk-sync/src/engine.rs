@@ -550,7 +550,7 @@ impl Engine {
     async fn run_submit(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
         let sub = self.outbox.submission(id)?;
         let now = now_ms();
-        self.outbox.set_submission_state(id, JobState::Uploading, Phase::Submit, now)?;
+        self.outbox.mark_posting(id, now)?;
         let result = async {
             let request = self.request_of(&sub)?;
             let (client, key) = self.client(settings)?;

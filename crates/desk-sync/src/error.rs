@@ -57,6 +57,16 @@ pub enum SyncError {
     NotConnected,
 
     #[error(
+        "PAKS cannot be reached at {url} ({reason}). Check the address and that this computer is online (and its proxy, if the office uses one), then connect again."
+    )]
+    AddressUnreachable { url: String, reason: String },
+
+    #[error(
+        "The address {url} does not answer as PAKS ({detail}). Check the address the PAKS team gave you (e.g. https://paks.example.org, without /api/v1); a hotel or office network may first ask you to sign in to its Wi-Fi or proxy."
+    )]
+    NotPaksAddress { url: String, detail: String },
+
+    #[error(
         "The system keyring could not be read ({0}). Unlock it (sign in to the desktop again); sending resumes by itself."
     )]
     Keyring(String),
@@ -94,6 +104,8 @@ impl SyncError {
             | SyncError::FileMissing { .. }
             | SyncError::BadReceipt(_)
             | SyncError::NotConnected
+            | SyncError::AddressUnreachable { .. }
+            | SyncError::NotPaksAddress { .. }
             | SyncError::Invalid(_) => false,
         }
     }
@@ -126,6 +138,8 @@ impl SyncError {
             SyncError::FileMissing { .. } => "file_missing",
             SyncError::BadReceipt(_) => "bad_receipt",
             SyncError::NotConnected => "not_connected",
+            SyncError::AddressUnreachable { .. } => "address_unreachable",
+            SyncError::NotPaksAddress { .. } => "not_paks_address",
             SyncError::Keyring(_) => "keyring",
             SyncError::Invalid(_) => "invalid",
             SyncError::Outbox(_) => "outbox",

@@ -27,7 +27,9 @@ pub use client::{ClientOptions, PaksClient};
 pub use connect::{Connected, check_reachable, connect};
 pub use engine::{Engine, EngineOptions, now_ms};
 pub use error::{Result, SyncError};
-pub use outbox::{HandCarried, JobState, Outbox, OutboxEntry, Phase, SubmissionJob, UploadJob};
+pub use outbox::{
+    Failure, HandCarried, JobState, Outbox, OutboxEntry, Phase, SubmissionJob, UploadJob,
+};
 pub use plan::{Action, Connectivity, Idle};
 pub use progress::{EventSink, Progress, SyncEvent};
 pub use send_lock::{OtherSender, SendLock};

@@ -199,6 +199,7 @@ mod tests {
             receipt: None,
             review_state: None,
             review_comment: None,
+            post_sent: false,
             created_at: 0,
             updated_at: 0,
         }

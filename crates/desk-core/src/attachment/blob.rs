@@ -129,9 +129,10 @@ impl Seen {
 /// Streams `source` into the temporary folder, hashing it; `name` is for messages only.
 pub fn copy_in(dir: &BlobDir, source: &Path, name: &str) -> Result<TempBlob> {
     let unreadable = |err: io::Error| match err.kind() {
-        io::ErrorKind::NotFound => {
-            Error::FileUnreadable { name: name.to_owned(), reason: "it no longer exists".into() }
-        }
+        io::ErrorKind::NotFound => Error::FileUnreadable {
+            name: name.to_owned(),
+            reason: "there is no such file (moved, renamed or deleted?)".into(),
+        },
         io::ErrorKind::PermissionDenied => Error::FileUnreadable {
             name: name.to_owned(),
             reason: "you are not allowed to open it".into(),

@@ -1,34 +1,29 @@
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::Outbox;
 use crate::error::{Result, SyncError};
 
 impl Outbox {
-    /// Removes a submission job and its uploads, if PAKS cannot have it yet: only while its files
-    /// are uploading. Once `POST /submissions` may have been sent, cancelling could leave a
-    /// submission on PAKS that the app no longer knows about, so it is refused.
+    /// Removes a submission job and its uploads if PAKS cannot have it
+    /// ([`SubmissionJob::can_cancel`](super::SubmissionJob::can_cancel)); otherwise cancelling
+    /// could leave a submission on PAKS that the app no longer knows about, so it is refused.
     /// Returns the case it belonged to.
     pub fn cancel(&self, submission_job: i64) -> Result<i64> {
         self.write(|tx| {
-            let row: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT case_id, phase FROM submissions WHERE id = ?1",
-                    params![submission_job],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((case_id, phase)) = row else {
+            let job = super::jobs::query_submissions(tx, "WHERE id = ?1", submission_job)?.pop();
+            let Some(job) = job else {
                 return Err(SyncError::Invalid(format!(
                     "There is no submission {submission_job} in the outbox (already cancelled?)."
                 )));
             };
-            if phase != "upload" {
+            if !job.can_cancel() {
                 return Err(SyncError::Invalid(
-                    "This case has already been handed to PAKS, so it can no longer be \
+                    "This case may already have reached PAKS, so it can no longer be \
                      cancelled. Wait for the receipt, then start a new version to change it."
                         .to_owned(),
                 ));
             }
+            let case_id = job.case_id;
             tx.execute("DELETE FROM submissions WHERE id = ?1", params![submission_job])?;
             Ok(case_id)
         })

@@ -123,8 +123,21 @@ pub struct SubmissionJob {
     pub receipt: Option<String>,
     pub review_state: Option<String>,
     pub review_comment: Option<String>,
+    /// Whether its `POST /submissions` was ever sent (from then on PAKS may have it).
+    pub post_sent: bool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl SubmissionJob {
+    /// Whether PAKS cannot have this case, so taking it out of the outbox leaves nothing behind:
+    /// its POST was never sent, or PAKS answered it with a refusal (then it holds nothing under
+    /// the job's Idempotency-Key). A POST whose answer was lost to a cut may have reached PAKS.
+    pub fn can_cancel(&self) -> bool {
+        let refused = self.state == JobState::NeedsAttention
+            && self.last_error_code.as_deref() == Some("refused");
+        self.phase != Phase::Review && (!self.post_sent || refused)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -163,7 +176,7 @@ pub struct OutboxEntry {
 
 const SUBMISSION_COLUMNS: &str = "id, case_id, case_uid, case_version, idempotency_key, document, \
      state, phase, attempts, last_error, last_error_code, next_attempt_at, submission_id, receipt, \
-     review_state, review_comment, created_at, updated_at";
+     review_state, review_comment, created_at, updated_at, post_sent";
 
 const UPLOAD_COLUMNS: &str = "id, submission_job, position, path, name, media_type, size, sha256, \
      upload_url, bytes_confirmed, chunk_size, state, attempts, last_error, last_error_code, \
@@ -190,6 +203,7 @@ fn submission_from_row(r: &Row<'_>) -> rusqlite::Result<(SubmissionJob, String, 
             review_comment: r.get(15)?,
             created_at: r.get(16)?,
             updated_at: r.get(17)?,
+            post_sent: r.get(18)?,
         },
         r.get(6)?,
         r.get(7)?,
@@ -222,7 +236,11 @@ fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<(UploadJob, String)> {
     ))
 }
 
-fn query_submissions(conn: &Connection, filter: &str, arg: i64) -> Result<Vec<SubmissionJob>> {
+pub(super) fn query_submissions(
+    conn: &Connection,
+    filter: &str,
+    arg: i64,
+) -> Result<Vec<SubmissionJob>> {
     let sql = format!("SELECT {SUBMISSION_COLUMNS} FROM submissions {filter} ORDER BY id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = if filter.contains("?1") {
@@ -465,6 +483,18 @@ impl Outbox {
             tx.execute(
                 "UPDATE submissions SET state = ?1, phase = ?2, updated_at = ?3 WHERE id = ?4",
                 params![state.as_str(), phase.as_str(), now, id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The case's POST is about to be sent: from now on PAKS may have it.
+    pub fn mark_posting(&self, id: i64, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE submissions SET state = ?1, phase = ?2, post_sent = 1, updated_at = ?3
+                 WHERE id = ?4",
+                params![JobState::Uploading.as_str(), Phase::Submit.as_str(), now, id],
             )?;
             Ok(())
         })

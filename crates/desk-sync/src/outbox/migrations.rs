@@ -76,6 +76,9 @@ const MIGRATIONS: &[M<'static>] = &[
         UNIQUE (case_uid, case_version)
     ) STRICT;",
     ),
+    // Set when the case's POST is first sent: until then PAKS cannot have it, so it can be
+    // cancelled even with no files to upload.
+    M::up("ALTER TABLE submissions ADD COLUMN post_sent INTEGER NOT NULL DEFAULT 0;"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
@@ -109,5 +112,8 @@ mod tests {
         let carried: i64 =
             conn.query_row("SELECT count(*) FROM hand_carried", [], |r| r.get(0)).unwrap();
         assert_eq!(carried, 0);
+        let post_sent: i64 =
+            conn.query_row("SELECT post_sent FROM submissions", [], |r| r.get(0)).unwrap();
+        assert_eq!(post_sent, 0, "a job carried forward counts as never posted");
     }
 }

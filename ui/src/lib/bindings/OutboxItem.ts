@@ -18,4 +18,8 @@ next_attempt_at: number, bytes_confirmed: number, bytes_total: number, files: Ar
 /**
  * What PAKS says of it: received, under_review, published, changes_requested.
  */
-review_state: string | null, review_comment: string | null, };
+review_state: string | null, review_comment: string | null, 
+/**
+ * Whether "cancel" can take it out of the outbox (PAKS cannot have it yet).
+ */
+cancellable: boolean, };

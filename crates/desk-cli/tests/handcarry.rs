@@ -47,6 +47,14 @@ fn a_case_goes_out_as_a_bag_and_comes_back_as_a_new_draft() {
     std::fs::write(&notes, "ສຳມະໂນປະຊາກອນ census notes\n").unwrap();
     let id = ready_case(&a, &notes);
 
+    let nowhere = dir.path().join("no-such-folder").join("lao-census.zip");
+    let out = cli(&a, &["export-bag", &id, nowhere.to_str().unwrap(), "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let named = format!("The bag could not be written at {}: ", nowhere.display());
+    assert!(err.contains(&named), "names the file asked for: {err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "the cause once: {err}");
+
     let bag = dir.path().join("lao-census.zip");
     let out = cli(&a, &["export-bag", &id, bag.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

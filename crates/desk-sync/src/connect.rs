@@ -29,6 +29,11 @@ pub async fn connect(
     token: &str,
     proxy: Option<String>,
 ) -> Result<Connected> {
+    if token.trim().is_empty() {
+        return Err(SyncError::Invalid(
+            "The token is empty: paste the API token the PAKS team gave you.".to_owned(),
+        ));
+    }
     let mut settings = SyncSettings::load(store)?;
     let options = ClientOptions {
         proxy: proxy.clone().or_else(|| settings.proxy.clone()),

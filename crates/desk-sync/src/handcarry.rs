@@ -41,7 +41,12 @@ pub fn bag_idempotency_key(document: &CaseDocument) -> String {
 
 fn bag_error(doing: &str, e: paks_bag::BagError) -> SyncError {
     match e {
-        paks_bag::BagError::Io { source, .. } => SyncError::Io(source),
+        paks_bag::BagError::Io { path, source } => {
+            // The bag is written beside its final name first; name the file the person asked for.
+            let shown = path.to_string_lossy();
+            let shown = shown.strip_suffix(".partial").unwrap_or(&shown);
+            SyncError::Invalid(format!("{doing} at {shown}: {source}"))
+        }
         e => SyncError::Invalid(format!("{doing}: {e}")),
     }
 }

@@ -186,8 +186,7 @@ pub fn run(store: &Store, command: CaseCommand) -> anyhow::Result<ExitCode> {
             }
         }
         CaseCommand::List { json, country, status, mdg } => {
-            let status = status.map(|s| parse_status(&s)).transpose()?;
-            let filter = CaseFilter { country, status, mdg, limit: Some(10_000), offset: None };
+            let filter = filter_of(country, status, mdg, 10_000)?;
             let cases = store.list_cases(&filter)?;
             if json {
                 output::json(&cases)?;
@@ -271,6 +270,36 @@ pub fn run(store: &Store, command: CaseCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A list or search filter from the command line; an unknown country, status or MDG goal or
+/// target is an error rather than an empty result.
+pub(crate) fn filter_of(
+    country: Option<String>,
+    status: Option<String>,
+    mdg: Option<String>,
+    limit: u32,
+) -> anyhow::Result<CaseFilter> {
+    if let Some(code) = &country
+        && desk_core::catalog::country(&code.trim().to_ascii_uppercase()).is_none()
+    {
+        anyhow::bail!(
+            "'{code}' is not an ESCAP country code (e.g. LAO, BTN, NPL; `catalog countries` lists them)"
+        );
+    }
+    if let Some(id) = &mdg {
+        let catalog = desk_core::catalog::mdg();
+        let id = id.trim();
+        let known = catalog.goals.iter().any(|g| g.id.eq_ignore_ascii_case(id))
+            || catalog.target(id).is_some();
+        if !known {
+            anyhow::bail!(
+                "'{id}' is not an MDG goal (1 to 8) or target (e.g. 8.F; `catalog mdg` lists them)"
+            );
+        }
+    }
+    let status = status.map(|s| parse_status(&s)).transpose()?;
+    Ok(CaseFilter { country, status, mdg, limit: Some(limit), offset: None })
 }
 
 fn parse_status(text: &str) -> anyhow::Result<CaseStatus> {

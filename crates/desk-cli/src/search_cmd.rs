@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use desk_core::{CaseFilter, CaseStatus, Store};
+use desk_core::Store;
 
 use crate::output;
 
@@ -27,20 +27,7 @@ pub struct SearchArgs {
 }
 
 pub fn run(store: &Store, args: SearchArgs) -> anyhow::Result<ExitCode> {
-    let status = args
-        .status
-        .map(|s| {
-            serde_json::from_value::<CaseStatus>(serde_json::Value::String(s.trim().replace(' ', "_")))
-                .map_err(|_| anyhow::anyhow!("'{s}' is not a status (draft, queued, submitted, under_review, published, changes_requested)"))
-        })
-        .transpose()?;
-    let filter = CaseFilter {
-        country: args.country,
-        status,
-        mdg: args.mdg,
-        limit: Some(args.limit),
-        offset: None,
-    };
+    let filter = crate::case_cmd::filter_of(args.country, args.status, args.mdg, args.limit)?;
     let hits = store.search(&args.query, &filter)?;
     if args.json {
         output::json(&hits)?;

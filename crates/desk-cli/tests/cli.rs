@@ -115,6 +115,20 @@ fn text_can_come_from_standard_input_and_bad_input_is_refused() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("'8.Q' is not a target"));
     let bad = cli(data, &["case", "set", &id, "salary", "x"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("'salary' is not a case field"));
+    // A filter that can match nothing is a mistake to name, not "nothing found".
+    let bad = cli(data, &["search", "tax", "--mdg", "9.Z"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'9.Z' is not an MDG goal"));
+    let bad = cli(data, &["case", "list", "--country", "ZZZ"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'ZZZ' is not an ESCAP country code"));
+    let listed = ok(data, &["case", "list", "--country", "lao", "--mdg", "8", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&listed).unwrap().as_array().unwrap().len(),
+        0
+    );
+    let saved = ok(data, &["case", "set", &id, "start_year", "2019"]);
+    assert!(saved.contains("(1 word"), "{saved}");
 
     #[cfg(unix)]
     {

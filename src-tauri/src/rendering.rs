@@ -14,8 +14,9 @@
 //!
 //! WebKit's app-side code still opened an EGL display at the first page load only to find the
 //! GPU's render node to hand the web process; under Mesa's software driver that mapped LLVM into
-//! the app's process (235 → 218 MiB over 500 cases, README). Naming the device in `WEBKIT_WEB_RENDER_DEVICE_FILE` skips that search. The device
-//! named is `/dev/null`: drawing on the CPU, the web process has no use for a GPU buffer device.
+//! the app's process (235 → 218 MiB over 500 cases, README). Naming the device in
+//! `WEBKIT_WEB_RENDER_DEVICE_FILE` skips that search. The device named is `/dev/null`: drawing
+//! on the CPU, the web process has no use for a GPU buffer device.
 //! (The web process itself still opens an EGL display for every page: WebKitGTK 2.50 does so
 //! before the page's settings, hardware acceleration included, reach it.)
 //!

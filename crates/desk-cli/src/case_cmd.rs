@@ -280,16 +280,17 @@ pub(crate) fn filter_of(
     mdg: Option<String>,
     limit: u32,
 ) -> anyhow::Result<CaseFilter> {
+    let country = country.map(|c| c.trim().to_ascii_uppercase());
     if let Some(code) = &country
-        && desk_core::catalog::country(&code.trim().to_ascii_uppercase()).is_none()
+        && desk_core::catalog::country(code).is_none()
     {
         anyhow::bail!(
             "'{code}' is not an ESCAP country code (e.g. LAO, BTN, NPL; `catalog countries` lists them)"
         );
     }
+    let mdg = mdg.map(|m| m.trim().to_ascii_uppercase());
     if let Some(id) = &mdg {
         let catalog = desk_core::catalog::mdg();
-        let id = id.trim();
         let known = catalog.goals.iter().any(|g| g.id.eq_ignore_ascii_case(id))
             || catalog.target(id).is_some();
         if !known {

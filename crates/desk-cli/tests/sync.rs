@@ -705,3 +705,93 @@ fn a_case_paks_refused_can_be_cancelled_corrected_and_sent() {
         serde_json::from_str(&ok(data, &["status", &id, "--json"])).unwrap();
     assert_eq!(status["status"], "submitted", "{status}");
 }
+
+/// Forwards to `target`, but once a client sends `POST /api/v1/submissions` on a connection,
+/// PAKS's answer on that connection never reaches the client: the request arrives, the answer is
+/// lost, as on a link cut at the worst moment.
+async fn answer_losing_proxy(target: SocketAddr) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(target).await else { return };
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let posted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let seen = posted.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        match sr.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) if seen.load(Ordering::SeqCst) => break,
+                            Ok(n) => {
+                                if cw.write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = cw.shutdown().await;
+                });
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    match cr.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if buf[..n].windows(24).any(|w| w == b"POST /api/v1/submissions") {
+                                posted.store(true, Ordering::SeqCst);
+                            }
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A POST whose answer is lost may have made the submission: `cancel` refuses from then on,
+/// and sending again gets PAKS's stored receipt, not a second submission.
+#[test]
+fn a_case_whose_answer_was_lost_cannot_be_cancelled_and_is_not_sent_twice() {
+    let Setup { rt, server, token, dir, id, url } = setup();
+    let data = dir.path();
+    let lossy = rt.block_on(answer_losing_proxy(server.addr));
+    ok(data, &["connect", &format!("http://{lossy}"), "--token", &token]);
+    ok(data, &["submit", &id]);
+    let mut sync = Command::new(env!("CARGO_BIN_EXE_paks-desk-cli"))
+        .arg("--data")
+        .arg(data)
+        .args(["sync", "--until-idle"])
+        .env("PAKS_DESK_KEYRING", "off")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.state.meta.submissions(None).unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the POST never reached PAKS");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = sync.kill();
+    sync.wait().unwrap();
+
+    let outbox: serde_json::Value = serde_json::from_str(&ok(data, &["outbox", "--json"])).unwrap();
+    assert_eq!(outbox[0]["post_unanswered"], true, "{outbox}");
+    let out = cli(data, &["cancel", &id]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("may already have reached PAKS"));
+
+    ok(data, &["connect", &url, "--token", &token]);
+    ok(data, &["sync", "--until-idle"]);
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(data, &["status", &id, "--json"])).unwrap();
+    assert_eq!(status["status"], "submitted", "{status}");
+    assert_eq!(server.state.meta.submissions(None).unwrap().len(), 1, "sent once");
+}

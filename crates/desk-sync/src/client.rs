@@ -60,6 +60,9 @@ impl std::fmt::Debug for PaksClient {
 /// A few words on a body that is not PAKS's answer: a web page by its title, not its markup.
 pub(crate) fn body_summary(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    if text.trim().is_empty() {
+        return "an empty answer".to_owned();
+    }
     if !text.trim_start().starts_with('<') {
         return short(&text.chars().take(200).collect::<String>());
     }

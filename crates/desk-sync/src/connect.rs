@@ -41,7 +41,7 @@ pub async fn connect(
     };
     let client = PaksClient::new(url, token, options)?;
     let identity = client.identity(None).await.map_err(|e| at_connect(client.base_url(), e))?;
-    client.check_token().await?;
+    client.check_token().await.map_err(|e| at_connect(client.base_url(), e))?;
     let token_location = TokenStore::new(data_dir).save(token)?;
     let key_changed = settings.paks_url.as_deref() == Some(client.base_url())
         && settings.server_key.as_deref().is_some_and(|k| k != identity.public_key);
@@ -71,13 +71,22 @@ fn at_connect(url: &str, err: SyncError) -> SyncError {
         SyncError::NotPaks(detail) | SyncError::Refused(detail) | SyncError::Garbled(detail) => {
             SyncError::NotPaksAddress { url: url.to_owned(), detail }
         }
+        SyncError::Server { .. } | SyncError::RateLimited { .. } => SyncError::Invalid(format!(
+            "PAKS at {url} could not answer now ({}). Connect again in a few minutes.",
+            match &err {
+                SyncError::Server { status, detail } => format!("{status}: {detail}"),
+                _ => "it asks to slow down".to_owned(),
+            }
+        )),
         other => other,
     }
 }
 
 /// The cause of a failed connection in words, from the HTTP client's chain of errors.
 fn plain_reason(chain: &str) -> String {
-    let lower = chain.to_ascii_lowercase();
+    // The chain starts with "error sending request for url (…)": the address is not the cause.
+    let cause = chain.split_once("): ").map_or(chain, |(_, rest)| rest);
+    let lower = cause.to_ascii_lowercase();
     let plain = if lower.contains("connection refused") {
         "nothing answers at that address and port"
     } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
@@ -87,7 +96,7 @@ fn plain_reason(chain: &str) -> String {
     } else if lower.contains("certificate") || lower.contains("tls") {
         "its security certificate is not valid"
     } else {
-        return chain.rsplit(": ").next().unwrap_or(chain).to_owned();
+        return cause.rsplit(": ").next().unwrap_or(cause).to_owned();
     };
     plain.to_owned()
 }

@@ -550,7 +550,10 @@ impl Engine {
     async fn run_submit(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
         let sub = self.outbox.submission(id)?;
         let now = now_ms();
-        self.outbox.mark_posting(id, now)?;
+        if !self.outbox.mark_posting(id, now)? {
+            tracing::info!(case = sub.case_id, "cancelled before its POST; nothing sent");
+            return Ok(());
+        }
         let result = async {
             let request = self.request_of(&sub)?;
             let (client, key) = self.client(settings)?;
@@ -584,6 +587,18 @@ impl Engine {
                 );
             }
             Err(e) => {
+                // PAKS answered "no" (nothing made), or the request never got that far.
+                let answered_no = matches!(
+                    e,
+                    SyncError::Refused(_)
+                        | SyncError::Unauthorized(_)
+                        | SyncError::UploadExpired(_)
+                        | SyncError::NotConnected
+                        | SyncError::Invalid(_)
+                );
+                if !answered_no {
+                    self.outbox.mark_post_unanswered(id, now)?;
+                }
                 let (state, next, count) =
                     self.failure_plan(&e, sub.attempts, self.options.jobs, false);
                 let message = e.to_string();

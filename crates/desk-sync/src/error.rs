@@ -33,7 +33,7 @@ pub enum SyncError {
     #[error("An upload expired on PAKS before the case was sent ({0}); it is sent again.")]
     UploadExpired(String),
 
-    #[error("PAKS refused this case: {0}. Correct it in a new version, then submit again.")]
+    #[error("PAKS refused this case: {0}. Cancel sending it, correct it, then submit it again.")]
     Refused(String),
 
     #[error(

@@ -45,7 +45,10 @@ fn bag_error(doing: &str, e: paks_bag::BagError) -> SyncError {
             // The bag is written beside its final name first; name the file the person asked for.
             let shown = path.to_string_lossy();
             let shown = shown.strip_suffix(".partial").unwrap_or(&shown);
-            SyncError::Invalid(format!("{doing} at {shown}: {source}"))
+            SyncError::Io(std::io::Error::new(
+                source.kind(),
+                format!("{doing} at {shown}: {source}"),
+            ))
         }
         e => SyncError::Invalid(format!("{doing}: {e}")),
     }

@@ -200,6 +200,7 @@ mod tests {
             review_state: None,
             review_comment: None,
             post_sent: false,
+            post_unanswered: false,
             created_at: 0,
             updated_at: 0,
         }

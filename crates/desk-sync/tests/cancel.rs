@@ -49,7 +49,7 @@ fn a_case_whose_post_may_have_reached_paks_cannot_be_cancelled() {
 }
 
 #[test]
-fn a_case_never_posted_or_refused_by_paks_can_be_cancelled() {
+fn a_case_never_posted_or_refused_at_every_post_can_be_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let store = desk(dir.path(), "http://127.0.0.1:9", "paks_unused", "unused-key");
     let outbox = Outbox::open(dir.path()).unwrap();
@@ -74,4 +74,13 @@ fn a_case_never_posted_or_refused_by_paks_can_be_cancelled() {
     outbox.fail_submission(job.id, &failure, now_ms()).unwrap();
     assert_eq!(cancel_submission(&store, &outbox, job.id).unwrap().status, CaseStatus::Draft);
     assert!(outbox.entries().unwrap().is_empty());
+
+    // Refused after an earlier POST went unanswered: that one may have made the submission.
+    let job = submit_case(&store, &outbox, refused, &[], now_ms()).unwrap();
+    outbox.mark_posting(job.id, now_ms()).unwrap();
+    outbox.mark_post_unanswered(job.id, now_ms()).unwrap();
+    outbox.mark_posting(job.id, now_ms()).unwrap();
+    outbox.fail_submission(job.id, &failure, now_ms()).unwrap();
+    let err = cancel_submission(&store, &outbox, job.id).unwrap_err();
+    assert!(err.to_string().contains("can no longer be cancelled"), "{err}");
 }

@@ -142,7 +142,12 @@ async fn the_default_cpu_drawn_window_works() -> TestResult {
             let pid = app_pid(app).ok_or("the app's process was not found")?;
             let drivers_mapped: BTreeSet<String> = fs::read_to_string(format!("/proc/{pid}/maps"))?
                 .lines()
-                .filter(|line| line.ends_with("_dri.so"))
+                // The driver: `*_dri.so` up to Mesa 24, `libgallium-*.so` after; LLVM with it.
+                .filter(|line| {
+                    line.ends_with("_dri.so")
+                        || line.contains("/libgallium-")
+                        || line.contains("/libLLVM")
+                })
                 .map(|line| line.rsplit(' ').next().unwrap_or(line).to_owned())
                 .collect();
             ensure(

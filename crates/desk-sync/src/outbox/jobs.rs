@@ -125,18 +125,22 @@ pub struct SubmissionJob {
     pub review_comment: Option<String>,
     /// Whether its `POST /submissions` was ever sent (from then on PAKS may have it).
     pub post_sent: bool,
+    /// Whether a POST of it went without a clear answer (a cut, a timeout, a 5xx): PAKS may
+    /// hold it whatever a later answer says.
+    pub post_unanswered: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl SubmissionJob {
     /// Whether PAKS cannot have this case, so taking it out of the outbox leaves nothing behind:
-    /// its POST was never sent, or PAKS answered it with a refusal (then it holds nothing under
-    /// the job's Idempotency-Key). A POST whose answer was lost to a cut may have reached PAKS.
+    /// its POST was never sent, or every POST was answered and the last answer was a refusal.
+    /// One POST whose answer was lost may have made the submission, and PAKS checks a later
+    /// request before replaying its stored answer, so a refusal after that proves nothing.
     pub fn can_cancel(&self) -> bool {
         let refused = self.state == JobState::NeedsAttention
             && self.last_error_code.as_deref() == Some("refused");
-        self.phase != Phase::Review && (!self.post_sent || refused)
+        self.phase != Phase::Review && (!self.post_sent || (refused && !self.post_unanswered))
     }
 }
 
@@ -176,7 +180,7 @@ pub struct OutboxEntry {
 
 const SUBMISSION_COLUMNS: &str = "id, case_id, case_uid, case_version, idempotency_key, document, \
      state, phase, attempts, last_error, last_error_code, next_attempt_at, submission_id, receipt, \
-     review_state, review_comment, created_at, updated_at, post_sent";
+     review_state, review_comment, created_at, updated_at, post_sent, post_unanswered";
 
 const UPLOAD_COLUMNS: &str = "id, submission_job, position, path, name, media_type, size, sha256, \
      upload_url, bytes_confirmed, chunk_size, state, attempts, last_error, last_error_code, \
@@ -204,6 +208,7 @@ fn submission_from_row(r: &Row<'_>) -> rusqlite::Result<(SubmissionJob, String, 
             created_at: r.get(16)?,
             updated_at: r.get(17)?,
             post_sent: r.get(18)?,
+            post_unanswered: r.get(19)?,
         },
         r.get(6)?,
         r.get(7)?,
@@ -488,13 +493,25 @@ impl Outbox {
         })
     }
 
-    /// The case's POST is about to be sent: from now on PAKS may have it.
-    pub fn mark_posting(&self, id: i64, now: i64) -> Result<()> {
+    /// The case's POST is about to be sent: from now on PAKS may have it. False when the job
+    /// is gone (cancelled since it was read): then nothing may be sent.
+    pub fn mark_posting(&self, id: i64, now: i64) -> Result<bool> {
         self.write(|tx| {
-            tx.execute(
+            let changed = tx.execute(
                 "UPDATE submissions SET state = ?1, phase = ?2, post_sent = 1, updated_at = ?3
                  WHERE id = ?4",
                 params![JobState::Uploading.as_str(), Phase::Submit.as_str(), now, id],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    /// A POST of this job went without a clear answer: PAKS may hold it from now on.
+    pub fn mark_post_unanswered(&self, id: i64, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE submissions SET post_unanswered = 1, updated_at = ?1 WHERE id = ?2",
+                params![now, id],
             )?;
             Ok(())
         })

@@ -76,9 +76,15 @@ const MIGRATIONS: &[M<'static>] = &[
         UNIQUE (case_uid, case_version)
     ) STRICT;",
     ),
-    // Set when the case's POST is first sent: until then PAKS cannot have it, so it can be
-    // cancelled even with no files to upload.
-    M::up("ALTER TABLE submissions ADD COLUMN post_sent INTEGER NOT NULL DEFAULT 0;"),
+    // `post_sent`: the case's POST went out at least once (until then PAKS cannot have it).
+    // `post_unanswered`: a POST went without a clear answer (a cut, a timeout, a 5xx), so PAKS
+    // may hold the case whatever a later answer says. A job carried forward past its uploads
+    // may have posted either way, so it counts as both.
+    M::up(
+        "ALTER TABLE submissions ADD COLUMN post_sent INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE submissions ADD COLUMN post_unanswered INTEGER NOT NULL DEFAULT 0;
+         UPDATE submissions SET post_sent = 1, post_unanswered = 1 WHERE phase != 'upload';",
+    ),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
@@ -101,19 +107,27 @@ mod tests {
         conn.execute(
             "INSERT INTO submissions (case_id, case_uid, case_version, idempotency_key, document,
                state, phase, next_attempt_at, created_at, updated_at)
-             VALUES (1, 'u', 1, 'k', '{}', 'queued', 'upload', 0, 0, 0)",
+             VALUES (1, 'u', 1, 'k', '{}', 'queued', 'upload', 0, 0, 0),
+                    (2, 'v', 1, 'l', '{}', 'waiting_network', 'submit', 0, 0, 0)",
             [],
         )
         .unwrap();
         super::apply(&mut conn).unwrap();
         let kept: i64 =
             conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
-        assert_eq!(kept, 1);
+        assert_eq!(kept, 2);
         let carried: i64 =
             conn.query_row("SELECT count(*) FROM hand_carried", [], |r| r.get(0)).unwrap();
         assert_eq!(carried, 0);
-        let post_sent: i64 =
-            conn.query_row("SELECT post_sent FROM submissions", [], |r| r.get(0)).unwrap();
-        assert_eq!(post_sent, 0, "a job carried forward counts as never posted");
+        let flags = |case: i64| -> (i64, i64) {
+            conn.query_row(
+                "SELECT post_sent, post_unanswered FROM submissions WHERE case_id = ?1",
+                [case],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(flags(1), (0, 0), "still uploading: never posted");
+        assert_eq!(flags(2), (1, 1), "past its uploads: it may have posted, unanswered");
     }
 }

@@ -765,14 +765,7 @@ fn a_case_whose_answer_was_lost_cannot_be_cancelled_and_is_not_sent_twice() {
     let lossy = rt.block_on(answer_losing_proxy(server.addr));
     ok(data, &["connect", &format!("http://{lossy}"), "--token", &token]);
     ok(data, &["submit", &id]);
-    let mut sync = Command::new(env!("CARGO_BIN_EXE_paks-desk-cli"))
-        .arg("--data")
-        .arg(data)
-        .args(["sync", "--until-idle"])
-        .env("PAKS_DESK_KEYRING", "off")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut sync = spawn_sync(data, &data.join("sync.log"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while server.state.meta.submissions(None).unwrap().is_empty() {
         assert!(Instant::now() < deadline, "the POST never reached PAKS");

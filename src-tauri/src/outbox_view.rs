@@ -2,7 +2,6 @@
 //! confirmed by PAKS, the last error, and the receipt once PAKS has the case.
 
 use desk_sync::{OutboxEntry, UploadJob};
-use paks_protocol::Receipt;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -90,21 +89,17 @@ impl From<&UploadJob> for OutboxFile {
 impl From<&OutboxEntry> for OutboxItem {
     fn from(e: &OutboxEntry) -> Self {
         let s = &e.submission;
-        // Only verified receipts are stored; one that no longer parses is shown as absent.
-        let receipt =
-            s.receipt.as_deref().and_then(|json| serde_json::from_str::<Receipt>(json).ok()).map(
-                |r| ReceiptView {
-                    submission_id: r.submission_id.to_string(),
-                    server_name: r.server_name,
-                    received_at: r.received_at,
-                    case_sha256: r.case_sha256,
-                    files: r
-                        .files
-                        .into_iter()
-                        .map(|f| ReceiptFileView { name: f.name, size: f.size, sha256: f.sha256 })
-                        .collect(),
-                },
-            );
+        let receipt = s.verified_receipt().map(|r| ReceiptView {
+            submission_id: r.submission_id.to_string(),
+            server_name: r.server_name,
+            received_at: r.received_at,
+            case_sha256: r.case_sha256,
+            files: r
+                .files
+                .into_iter()
+                .map(|f| ReceiptFileView { name: f.name, size: f.size, sha256: f.sha256 })
+                .collect(),
+        });
         Self {
             job_id: s.id,
             case_id: s.case_id,

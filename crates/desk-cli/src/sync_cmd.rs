@@ -10,7 +10,6 @@ use desk_sync::{
     Engine, Idle, Outbox, SubmissionJob, SyncEvent, SyncSettings, TokenStore, cancel_submission,
     file_to_send, now_ms, submit_case,
 };
-use paks_protocol::Receipt;
 
 use crate::output;
 
@@ -227,19 +226,11 @@ pub fn retry(dir: &Path, args: CaseArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// PAKS's receipt as stored when its signature verified (None before PAKS has the case).
-fn receipt_of(job: Option<&SubmissionJob>) -> anyhow::Result<Option<Receipt>> {
-    match job.and_then(|j| j.receipt.as_deref()) {
-        Some(text) => Ok(Some(serde_json::from_str(text)?)),
-        None => Ok(None),
-    }
-}
-
 pub fn status(store: &Store, dir: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let case = store.case(args.case)?;
     let outbox = Outbox::open(dir)?;
     let job = outbox.submission_for_case(args.case)?;
-    let receipt = receipt_of(job.as_ref())?;
+    let receipt = job.as_ref().and_then(SubmissionJob::verified_receipt);
     let bags = outbox.hand_carried_of_case(args.case)?;
     // Before `connect` there is no token to look for (and no keyring to blame).
     let connected = SyncSettings::load(store)?.paks_url.is_some();

@@ -71,12 +71,11 @@ fn at_connect(url: &str, err: SyncError) -> SyncError {
         SyncError::NotPaks(detail) | SyncError::Refused(detail) | SyncError::Garbled(detail) => {
             SyncError::NotPaksAddress { url: url.to_owned(), detail }
         }
-        SyncError::Server { .. } | SyncError::RateLimited { .. } => SyncError::Invalid(format!(
-            "PAKS at {url} could not answer now ({}). Connect again in a few minutes.",
-            match &err {
-                SyncError::Server { status, detail } => format!("{status}: {detail}"),
-                _ => "it asks to slow down".to_owned(),
-            }
+        SyncError::Server { status, detail } => SyncError::Invalid(format!(
+            "PAKS at {url} could not answer now ({status}: {detail}). Connect again in a few minutes."
+        )),
+        SyncError::RateLimited { .. } => SyncError::Invalid(format!(
+            "PAKS at {url} could not answer now (it asks to slow down). Connect again in a few minutes."
         )),
         other => other,
     }

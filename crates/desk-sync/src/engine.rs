@@ -587,16 +587,7 @@ impl Engine {
                 );
             }
             Err(e) => {
-                // PAKS answered "no" (nothing made), or the request never got that far.
-                let answered_no = matches!(
-                    e,
-                    SyncError::Refused(_)
-                        | SyncError::Unauthorized(_)
-                        | SyncError::UploadExpired(_)
-                        | SyncError::NotConnected
-                        | SyncError::Invalid(_)
-                );
-                if !answered_no {
+                if !e.proves_nothing_made() {
                     self.outbox.mark_post_unanswered(id, now)?;
                 }
                 let (state, next, count) =

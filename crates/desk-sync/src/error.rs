@@ -110,6 +110,20 @@ impl SyncError {
         }
     }
 
+    /// True when a request that failed this way cannot have made anything on PAKS: PAKS answered
+    /// "no", or the request never got that far. Anything else (a cut, a timeout, a 5xx, an
+    /// answer that could not be read) may have.
+    pub fn proves_nothing_made(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Refused(_)
+                | SyncError::Unauthorized(_)
+                | SyncError::UploadExpired(_)
+                | SyncError::NotConnected
+                | SyncError::Invalid(_)
+        )
+    }
+
     /// True when the error says the network path to PAKS is down (not PAKS itself).
     pub fn is_offline(&self) -> bool {
         matches!(self, SyncError::Offline(_) | SyncError::NotPaks(_))

@@ -142,6 +142,12 @@ impl SubmissionJob {
             && self.last_error_code.as_deref() == Some("refused");
         self.phase != Phase::Review && (!self.post_sent || (refused && !self.post_unanswered))
     }
+
+    /// PAKS's receipt, stored once its signature verified; one that no longer parses counts as
+    /// absent.
+    pub fn verified_receipt(&self) -> Option<paks_protocol::Receipt> {
+        self.receipt.as_deref().and_then(|json| serde_json::from_str(json).ok())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

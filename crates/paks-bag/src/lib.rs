@@ -21,5 +21,5 @@ pub use export::{
     human_size, unique_names, write_bag, write_bag_file,
 };
 pub use manifest::Algorithm;
-pub use open::{BagFile, Limits, OpenedBag, open_bag};
+pub use open::{BagFile, BagHead, Limits, OpenedBag, open_bag, read_bag_head};
 pub use tags::Tags;

@@ -219,9 +219,31 @@ fn manifest_algorithm(rel: &str, prefix: &str) -> Result<Option<Algorithm>> {
     })
 }
 
-/// Validates the bag at `zip_path` (complete and valid in the RFC's sense, plus the rules of a
-/// PAKS case bag) and extracts its attachments into `work`, which must exist and be empty.
-pub fn open_bag(zip_path: &Path, work: &Path, limits: &Limits) -> Result<OpenedBag> {
+/// What a bag says about itself, read without extracting its payload.
+#[derive(Debug, Clone)]
+pub struct BagHead {
+    pub root: String,
+    pub info: Tags,
+    pub case: CaseDocument,
+}
+
+impl BagHead {
+    /// The Idempotency-Key the exporting app gave this case version, if any.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.info.get(crate::export::IDEMPOTENCY_KEY_LABEL)
+    }
+}
+
+/// The zip with its entries checked (names, one root, sizes, ratios) and its tag files read.
+struct Scanned {
+    zip: ZipArchive<BufReader<File>>,
+    root: String,
+    payload: Vec<Entry>,
+    tag_bytes: BTreeMap<String, Vec<u8>>,
+    info: Tags,
+}
+
+fn scan(zip_path: &Path, limits: &Limits) -> Result<Scanned> {
     let file = File::open(zip_path).map_err(BagError::io(zip_path))?;
     let mut zip = ZipArchive::new(BufReader::new(file))?;
     if zip.len() > limits.max_entries {
@@ -333,7 +355,28 @@ pub fn open_bag(zip_path: &Path, work: &Path, limits: &Limits) -> Result<OpenedB
         Some(bytes) => Tags::parse("bag-info.txt", text("bag-info.txt", bytes)?)?,
         None => Tags::default(),
     };
+    Ok(Scanned { zip, root, payload, tag_bytes, info })
+}
 
+/// Reads `bagit.txt`, `bag-info.txt` and `data/case.json` of the bag at `zip_path` after the
+/// same checks of every entry as `open_bag`, but extracts nothing, so that a receiver can refuse
+/// a bag for what it says (country, case, version) before spending the disk space its payload
+/// takes. The payload and the manifests are checked by `open_bag` only.
+pub fn read_bag_head(zip_path: &Path, limits: &Limits) -> Result<BagHead> {
+    let mut scanned = scan(zip_path, limits)?;
+    let entry = scanned
+        .payload
+        .iter()
+        .find(|e| e.rel == CASE_JSON)
+        .ok_or_else(|| BagError::Missing(CASE_JSON.into()))?;
+    let case = parse_case(&read_small(&mut scanned.zip, entry, limits.max_case_json)?)?;
+    Ok(BagHead { root: scanned.root, info: scanned.info, case })
+}
+
+/// Validates the bag at `zip_path` (complete and valid in the RFC's sense, plus the rules of a
+/// PAKS case bag) and extracts its attachments into `work`, which must exist and be empty.
+pub fn open_bag(zip_path: &Path, work: &Path, limits: &Limits) -> Result<OpenedBag> {
+    let Scanned { mut zip, root, payload, tag_bytes, info } = scan(zip_path, limits)?;
     let mut payload_manifests = Vec::new();
     let mut tag_manifests = Vec::new();
     for rel in tag_bytes.keys() {

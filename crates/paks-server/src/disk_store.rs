@@ -215,4 +215,19 @@ impl UploadStore for DiskUploadStore {
         }
         Ok(ids)
     }
+
+    /// Moves the file into the store (a rename within one filesystem, so a bag's payload is not
+    /// written twice); copies it when the rename fails (another filesystem).
+    fn adopt_file(&self, info: &UploadInfo, path: &Path, sha256: &str) -> Result<()> {
+        let data = self.data_path(info.id);
+        if fs::rename(path, &data).is_err() {
+            return crate::upload_store::copy_file_into(self, info, path, sha256);
+        }
+        let complete = UploadInfo { sha256: Some(sha256.to_owned()), ..info.clone() };
+        if let Err(e) = self.write_info(&complete) {
+            let _ = fs::remove_file(&data);
+            return Err(e);
+        }
+        Ok(())
+    }
 }

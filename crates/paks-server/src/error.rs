@@ -29,6 +29,10 @@ pub enum Error {
     Invalid(String),
     #[error("background task failed: {0}")]
     Join(String),
+    #[error("the idempotency claim lapsed and another request took the key over")]
+    LeaseLost,
+    #[error("upload {0} was deleted")]
+    UploadDeleted(uuid::Uuid),
 }
 
 impl Error {

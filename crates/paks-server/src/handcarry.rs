@@ -2,22 +2,22 @@
 //! `paks-server import-bag`) is validated, its files become uploads of the focal point, and it is
 //! submitted under exactly the rules, idempotency and receipt of `POST /api/v1/submissions`.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use paks_bag::{BagError, BagFile, Limits, OpenedBag, open_bag};
+use paks_bag::{BagError, BagFile, BagHead, Limits, OpenedBag, open_bag, read_bag_head};
 use paks_protocol::{
-    AttachmentDescriptor, ProblemType, SubmissionRequest, case_sha256, media_type_for_name,
+    AttachmentDescriptor, CaseDocument, ProblemType, SubmissionRequest, case_sha256,
+    media_type_for_name,
 };
 use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::submissions::{
-    check_request, claim, content_sha256, is_valid_key, process, release, replayed,
+    Claim, check_replaces, check_request, claim, content_sha256, is_valid_key, key_reused, process,
+    replayed,
 };
 use crate::http::{ApiResult, ProblemResponse, SharedState, blocking};
 use crate::metadata::FocalPoint;
@@ -42,12 +42,15 @@ pub fn limits(config: &Config) -> Limits {
     }
 }
 
+/// What a bag work folder's name starts with.
+const WORK_DIR_PREFIX: &str = "bag-";
+
 /// A fresh folder under `DATA/tmp/` for one bag, removed with everything in it when dropped.
 pub struct WorkDir(PathBuf);
 
 impl WorkDir {
     pub fn create(config: &Config) -> Result<Self> {
-        let path = config.data_dir.join("tmp").join(format!("bag-{}", Uuid::new_v4()));
+        let path = config.data_dir.join("tmp").join(format!("{WORK_DIR_PREFIX}{}", Uuid::new_v4()));
         std::fs::create_dir_all(&path).map_err(Error::io(&path))?;
         Ok(Self(path))
     }
@@ -55,6 +58,30 @@ impl WorkDir {
     pub fn path(&self) -> &Path {
         &self.0
     }
+}
+
+/// Removes the bag work folders a killed server left in `DATA/tmp/`; only at start-up, when no
+/// bag is being received. Returns how many were removed.
+pub fn remove_abandoned_work_dirs(config: &Config) -> Result<usize> {
+    let tmp = config.data_dir.join("tmp");
+    let entries = match std::fs::read_dir(&tmp) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::Io { path: tmp, source: e }),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let path = entry.map_err(Error::io(&tmp))?.path();
+        let is_work_dir = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(WORK_DIR_PREFIX));
+        if is_work_dir && path.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 impl Drop for WorkDir {
@@ -80,7 +107,7 @@ fn bag_content_sha256(bag: &OpenedBag) -> Result<String> {
     content_sha256(&bag.case, files)
 }
 
-async fn resolve(state: &SharedState, who: Submitter, bag: &OpenedBag) -> ApiResult<FocalPoint> {
+async fn resolve(state: &SharedState, who: Submitter, bag: &BagHead) -> ApiResult<FocalPoint> {
     let id = match who {
         Submitter::Token(fp) => return Ok(fp),
         Submitter::Operator(id) => id,
@@ -121,15 +148,15 @@ async fn resolve(state: &SharedState, who: Submitter, bag: &OpenedBag) -> ApiRes
     }
 }
 
-/// Copies the bag's files into the upload store as complete uploads of `fp`; on failure none
-/// of them is left.
+/// Moves the bag's extracted files into the upload store as complete uploads of `fp`; on
+/// failure none of them is left.
 fn store_files(
     state: &SharedState,
     fp: &FocalPoint,
     files: &[BagFile],
 ) -> Result<Vec<AttachmentDescriptor>> {
     let mut stored = Vec::with_capacity(files.len());
-    match copy_files(state, fp, files, &mut stored) {
+    match adopt_files(state, fp, files, &mut stored) {
         Ok(()) => Ok(stored),
         Err(e) => {
             delete_uploads(state, &stored);
@@ -138,7 +165,7 @@ fn store_files(
     }
 }
 
-fn copy_files(
+fn adopt_files(
     state: &SharedState,
     fp: &FocalPoint,
     files: &[BagFile],
@@ -146,7 +173,6 @@ fn copy_files(
 ) -> Result<()> {
     let now = crate::clock::now().unix_timestamp();
     let ttl = i64::try_from(state.config.upload_ttl.as_secs()).unwrap_or(i64::MAX / 2);
-    let mut buf = vec![0u8; 1 << 20];
     for f in files {
         let info = UploadInfo {
             id: Uuid::new_v4(),
@@ -158,7 +184,7 @@ fn copy_files(
             expires_at: Some(now.saturating_add(ttl)),
             sha256: None,
         };
-        state.uploads.create(&info)?;
+        // Listed first: a store that fails half-way may have made the upload.
         out.push(AttachmentDescriptor {
             upload_id: info.id,
             sha256: f.sha256.clone(),
@@ -166,20 +192,7 @@ fn copy_files(
             name: f.name.clone(),
             media_type: media_type_for_name(&f.name).to_owned(),
         });
-        let mut writer = state.uploads.writer(info.id, 0)?;
-        let mut file = File::open(&f.path).map_err(Error::io(&f.path))?;
-        loop {
-            let n = file.read(&mut buf).map_err(Error::io(&f.path))?;
-            if n == 0 {
-                break;
-            }
-            writer.write(&buf[..n])?;
-        }
-        writer.commit()?;
-        let sha = state.uploads.complete(info.id)?;
-        if sha != f.sha256 {
-            return Err(Error::Invalid(format!("{} changed while it was stored", f.name)));
-        }
+        state.uploads.adopt_file(&info, &f.path, &f.sha256)?;
     }
     Ok(())
 }
@@ -224,38 +237,81 @@ fn is(problem: &ProblemResponse, kind: ProblemType) -> bool {
     problem.problem.kind() == Some(kind)
 }
 
+/// Checks what the bag says (its focal point, country, case rules, the version it replaces, and
+/// that PAKS holds no other text under this version) before its payload is extracted.
+async fn check_head(
+    state: &SharedState,
+    fp: &FocalPoint,
+    head: &BagHead,
+    key: &str,
+) -> ApiResult<()> {
+    let case = &head.case;
+    if case.country != fp.country {
+        return Err(ProblemResponse::new(
+            ProblemType::WrongCountry,
+            format!("this focal point submits for {}, not {}", fp.country, case.country),
+        ));
+    }
+    check_request(&SubmissionRequest { case: case.clone(), attachments: Vec::new() }, fp)?;
+    check_replaces(state, case).await?;
+    let (meta, uid, version, fp_id, k) =
+        (state.meta.clone(), case.case_uid, case.version, fp.id, key.to_owned());
+    let (held, key_used) = blocking(move || {
+        Ok((meta.submission_of_version(uid, version)?, meta.idempotency_key_exists(fp_id, &k)?))
+    })
+    .await?;
+    let sha = case_sha256(case).map_err(Error::from)?;
+    match held {
+        Some(r) if r.country != fp.country || r.case_sha256 != sha => {
+            Err(if key_used { key_reused() } else { version_taken(case) })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn version_taken(case: &CaseDocument) -> ProblemResponse {
+    ProblemResponse::new(
+        ProblemType::VersionConflict,
+        format!(
+            "version {} of case {} was already submitted with other content",
+            case.version, case.case_uid
+        ),
+    )
+}
+
+/// The bag's Idempotency-Key: bag-info's, or one made of the case uid and version.
+fn bag_key(head: &BagHead) -> ApiResult<String> {
+    match head.idempotency_key() {
+        Some(k) if is_valid_key(k) => Ok(k.to_owned()),
+        Some(_) => Err(ProblemResponse::new(
+            ProblemType::InvalidBag,
+            "bag-info.txt: PAKS-Idempotency-Key must be 1 to 255 printable ASCII characters",
+        )),
+        None => Ok(format!("bag:{}:v{}", head.case.case_uid, head.case.version)),
+    }
+}
+
 /// Validates the bag at `zip` (extracting into `work`) and submits it. The answer is the one
 /// `POST /api/v1/submissions` gives: 201 and a signed receipt, the stored receipt for a bag
-/// already received, or a problem.
+/// already received, or a problem. What the bag says is checked before its payload is extracted.
 pub async fn ingest(state: &SharedState, who: Submitter, zip: &Path, work: &Path) -> ApiResult {
+    let (zip_path, bag_limits) = (zip.to_owned(), limits(&state.config));
+    let head =
+        blocking(move || Ok(read_bag_head(&zip_path, &bag_limits))).await?.map_err(bag_problem)?;
+    let fp = resolve(state, who, &head).await?;
+    let key = bag_key(&head)?;
+    check_head(state, &fp, &head, &key).await?;
     let (zip, work, bag_limits) = (zip.to_owned(), work.to_owned(), limits(&state.config));
     let bag =
         blocking(move || Ok(open_bag(&zip, &work, &bag_limits))).await?.map_err(bag_problem)?;
-    let fp = resolve(state, who, &bag).await?;
-    if bag.case.country != fp.country {
-        return Err(ProblemResponse::new(
-            ProblemType::WrongCountry,
-            format!("this focal point submits for {}, not {}", fp.country, bag.case.country),
-        ));
-    }
-    let key = match bag.idempotency_key() {
-        Some(k) if is_valid_key(k) => k.to_owned(),
-        Some(_) => {
-            return Err(ProblemResponse::new(
-                ProblemType::InvalidBag,
-                "bag-info.txt: PAKS-Idempotency-Key must be 1 to 255 printable ASCII characters",
-            ));
-        }
-        None => format!("bag:{}:v{}", bag.case.case_uid, bag.case.version),
-    };
-    match claim(state, &fp, &key, bag_content_sha256(&bag)?).await {
-        Ok(Some(replay)) => return Ok(replay),
-        Ok(None) => {}
+    let held = match claim(state, &fp, &key, bag_content_sha256(&bag)?).await {
+        Ok(Claim::Replay(replay)) => return Ok(replay),
+        Ok(Claim::Held(held)) => held,
         Err(p) if is(&p, ProblemType::IdempotencyKeyReused) => {
             return same_submission(state, &fp, &bag).await?.ok_or(p);
         }
         Err(p) => return Err(p),
-    }
+    };
     let stored = {
         let (state, fp, files) = (state.clone(), fp.clone(), bag.files.clone());
         blocking(move || store_files(&state, &fp, &files)).await
@@ -263,20 +319,22 @@ pub async fn ingest(state: &SharedState, who: Submitter, zip: &Path, work: &Path
     let attachments = match stored {
         Ok(a) => a,
         Err(e) => {
-            release(state, &fp, &key).await?;
+            held.release().await?;
             return Err(e.into());
         }
     };
     let request = SubmissionRequest { case: bag.case.clone(), attachments };
     let uploads = request.attachments.clone();
     let outcome = match check_request(&request, &fp) {
-        Ok(()) => process(state, &fp, &key, request).await,
-        Err(p) => Err(p),
+        Ok(()) => process(state, &fp, held, request).await,
+        Err(p) => {
+            held.release().await?;
+            Err(p)
+        }
     };
     match outcome {
         Ok(res) => Ok(res),
         Err(p) => {
-            release(state, &fp, &key).await?;
             let (s, u) = (state.clone(), uploads);
             blocking(move || {
                 delete_uploads(&s, &u);

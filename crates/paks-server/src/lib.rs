@@ -58,12 +58,26 @@ pub fn sweep_expired(state: &AppState) -> Result<usize> {
     let mut removed = 0;
     for id in state.uploads.ids()? {
         let Some(upload) = state.uploads.get(id)? else { continue };
-        if upload.info.expires_at.is_some_and(|e| e <= now) && !state.meta.upload_is_attached(id)? {
+        if upload.info.expires_at.is_some_and(|e| e <= now)
+            && state.meta.claim_upload_deletion(id, now)?
+        {
             state.uploads.delete(id)?;
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+/// Frees what a server that stopped mid-request (killed, or a power cut) left behind: claims on
+/// Idempotency-Keys that no worker will answer now, and bag work folders. Run when serving
+/// starts, never by the operator commands, which may run beside a serving server.
+pub fn recover_at_start_up(state: &AppState) -> Result<()> {
+    let claims = state.meta.release_unanswered_idempotency_keys()?;
+    let folders = handcarry::remove_abandoned_work_dirs(&state.config)?;
+    if claims + folders > 0 {
+        tracing::info!(claims, folders, "freed what the previous run left unfinished");
+    }
+    Ok(())
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes open requests.
@@ -81,6 +95,7 @@ pub async fn serve_state(
     state: SharedState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    recover_at_start_up(&state)?;
     let sweeper_state = state.clone();
     let sweeper = tokio::spawn(async move {
         let mut tick = tokio::time::interval(sweeper_state.config.sweep_interval);

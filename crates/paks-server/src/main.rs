@@ -42,6 +42,9 @@ enum Command {
         /// Sustained requests per second per token.
         #[arg(long, default_value_t = 20.0)]
         rate_per_second: f64,
+        /// Test hook: milliseconds a submission waits after claiming its Idempotency-Key.
+        #[arg(long, hide = true, default_value_t = 0)]
+        test_processing_delay_ms: u64,
     },
     /// Manage focal points and their API tokens.
     FocalPoint {
@@ -156,6 +159,7 @@ fn main() -> anyhow::Result<()> {
             upload_ttl_hours,
             rate_burst,
             rate_per_second,
+            test_processing_delay_ms,
         } => {
             let mut config = Config::new(&cli.data);
             config.name = name;
@@ -163,6 +167,7 @@ fn main() -> anyhow::Result<()> {
             config.upload_ttl = Duration::from_secs(upload_ttl_hours * 3600);
             config.rate_limit_burst = rate_burst;
             config.rate_limit_per_second = rate_per_second;
+            config.submission_processing_delay = Duration::from_millis(test_processing_delay_ms);
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(listen)

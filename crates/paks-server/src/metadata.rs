@@ -60,12 +60,24 @@ pub struct SubmissionRecord {
     pub files: Vec<StoredFile>,
 }
 
+/// A claim on an Idempotency-Key held by one worker: the submission that answers the key, a
+/// renewal and a release all name its `token`, so a worker whose lease lapsed and was taken over
+/// can no longer commit or free the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyLease {
+    pub focal_point_id: i64,
+    pub key: String,
+    pub token: Uuid,
+}
+
 /// What the idempotency table says about a key when a request claims it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyClaim {
-    /// First use: the caller now holds the key and must `finish` or `release` it.
-    Claimed,
-    /// Same key and body, still being processed.
+    /// First use, or the previous claim's lease lapsed: the caller now holds the key until
+    /// `lease_expires_at` and must renew the lease while it works, then answer the key with
+    /// `insert_submission` or `release` it.
+    Claimed(IdempotencyLease),
+    /// Same key and body, still being processed under a live lease.
     InProgress,
     /// Same key, another body.
     BodyMismatch,
@@ -90,22 +102,33 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// False when there is no such focal point.
     fn revoke_focal_point(&self, id: i64, at: &str) -> Result<bool>;
 
+    /// Claims `key` until `lease_expires_at` (Unix seconds); `now` is Unix seconds too. An
+    /// unanswered claim whose lease lapsed counts as absent.
     fn claim_idempotency_key(
         &self,
         focal_point_id: i64,
         key: &str,
         request_sha256: &str,
-        now: &str,
+        now: i64,
+        lease_expires_at: i64,
     ) -> Result<IdempotencyClaim>;
+    /// Extends a lease still held; false when it was taken over or released.
+    fn renew_idempotency_lease(&self, lease: &IdempotencyLease, expires_at: i64) -> Result<bool>;
+    /// Whether `key` was claimed or answered for this focal point (read only).
+    fn idempotency_key_exists(&self, focal_point_id: i64, key: &str) -> Result<bool>;
     /// Forgets a claimed key whose request failed, so that a corrected retry can use it.
-    fn release_idempotency_key(&self, focal_point_id: i64, key: &str) -> Result<()>;
+    fn release_idempotency_key(&self, lease: &IdempotencyLease) -> Result<()>;
+    /// Frees every unanswered claim: at start-up none of them has a worker any more. Returns how
+    /// many were freed.
+    fn release_unanswered_idempotency_keys(&self) -> Result<usize>;
 
     /// Stores the submission and the response of its idempotency key in one transaction.
-    /// `Error::Conflict` when this case version exists already.
+    /// `Error::Conflict` when this case version exists already, the lease is no longer held, or
+    /// one of its uploads was claimed for deletion (`claim_upload_deletion`).
     fn insert_submission(
         &self,
         record: &SubmissionRecord,
-        idempotency_key: &str,
+        lease: &IdempotencyLease,
         response_status: u16,
         response_body: &str,
     ) -> Result<()>;
@@ -128,4 +151,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Published cases, newest version of each case only, newest first; and the total count.
     fn published(&self, query: &CaseQuery) -> Result<(u64, Vec<SubmissionRecord>)>;
     fn upload_is_attached(&self, upload_id: Uuid) -> Result<bool>;
+    /// Before an upload is deleted (by its owner or the expiry sweeper): false when a
+    /// submission uses it; otherwise records that it is being deleted, so that no submission can
+    /// take it from then on, and returns true. `now` is Unix seconds.
+    fn claim_upload_deletion(&self, upload_id: Uuid, now: i64) -> Result<bool>;
 }

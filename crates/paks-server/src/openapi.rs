@@ -161,8 +161,7 @@ pub fn document() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
                 "responses": {
                     "200": json_body("Status", "SubmissionStatus"),
-                    "403": problem("Another country's submission"),
-                    "404": problem("No such submission")
+                    "404": problem("No such submission, or another country's")
                 }
             }},
             "/api/v1/receipts/{case_uid}/{version}": { "get": {
@@ -174,14 +173,13 @@ pub fn document() -> Value {
                 ],
                 "responses": {
                     "200": json_body("Receipt", "Receipt"),
-                    "403": problem("Another country's case"),
-                    "404": problem("PAKS holds no such version")
+                    "404": problem("PAKS holds no such version, or it is another country's")
                 }
             }},
             "/api/v1/cases": { "get": {
                 "operationId": "listCases", "summary": "Published cases (newest version of each)", "security": [],
                 "parameters": [
-                    { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Text search" },
+                    { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Text search in the case's text values" },
                     { "name": "country", "in": "query", "schema": { "type": "string" }, "description": "ISO 3166-1 alpha-3" },
                     { "name": "mdg", "in": "query", "schema": { "type": "string" }, "description": "MDG target, e.g. 8.F" },
                     { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } },

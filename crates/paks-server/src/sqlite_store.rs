@@ -9,12 +9,19 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::metadata::{
-    CaseQuery, FocalPoint, IdempotencyClaim, MetadataStore, NewFocalPoint, StoredFile,
-    SubmissionRecord,
+    CaseQuery, FocalPoint, IdempotencyClaim, IdempotencyLease, MetadataStore, NewFocalPoint,
+    StoredFile, SubmissionRecord,
 };
 
 /// Append-only: never edit a shipped migration, add a new one.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/001_initial.sql")),
+    M::up(include_str!("../migrations/002_idempotency_leases.sql")),
+];
+
+/// How long a record that an upload was deleted is kept: long enough that no submission that
+/// read the upload before it was deleted is still being processed.
+const DELETED_UPLOAD_MEMORY_SECS: i64 = 24 * 3600;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -29,7 +36,10 @@ fn configure(conn: &mut Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // A receipt is sent once its submission commits; with WAL's usual NORMAL that commit
+    // survives a crash of the server but may be lost on a power cut, and PAKS would then deny a
+    // receipt it signed. FULL fsyncs the WAL at every commit, as the desk's store does.
+    conn.pragma_update(None, "synchronous", "FULL")?;
     migrations().to_latest(conn)?;
     Ok(())
 }
@@ -64,6 +74,14 @@ const SUBMISSION_COLUMNS: &str = "s.id, s.case_uid, s.version, s.replaces, s.foc
     s.country, s.title, s.case_json, s.case_sha256, s.received_at, s.state, s.reviewer_comment, \
     s.updated_at, s.published_at, s.receipt_json, \
     (SELECT r.id FROM submissions r WHERE r.replaces = s.id) AS replaced_by";
+
+/// An `idempotency_keys` row as a claim reads it.
+struct KeyRow {
+    request_sha256: String,
+    /// Status and body, once answered.
+    answer: Option<(i64, String)>,
+    lease_expires_at: Option<i64>,
+}
 
 struct SubmissionRow {
     record: SubmissionRecord,
@@ -216,50 +234,103 @@ impl MetadataStore for SqliteMetadataStore {
         focal_point_id: i64,
         key: &str,
         request_sha256: &str,
-        now: &str,
+        now: i64,
+        lease_expires_at: i64,
     ) -> Result<IdempotencyClaim> {
+        let created_at = crate::clock::rfc3339(crate::clock::from_unix(now)?)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let existing: Option<(String, Option<i64>, Option<String>)> = tx
+        let existing: Option<KeyRow> = tx
             .query_row(
-                "SELECT request_sha256, response_status, response_body FROM idempotency_keys \
-                 WHERE focal_point_id = ?1 AND key = ?2",
+                "SELECT request_sha256, response_status, response_body, lease_expires_at \
+                 FROM idempotency_keys WHERE focal_point_id = ?1 AND key = ?2",
                 params![focal_point_id, key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    let answer = match (r.get(1)?, r.get(2)?) {
+                        (Some(status), Some(body)) => Some((status, body)),
+                        _ => None,
+                    };
+                    Ok(KeyRow { request_sha256: r.get(0)?, answer, lease_expires_at: r.get(3)? })
+                },
             )
             .optional()?;
         let claim = match existing {
-            None => {
+            Some(KeyRow { request_sha256: hash, answer: Some((status, body)), .. }) => {
+                if hash == request_sha256 {
+                    IdempotencyClaim::Completed { status: status as u16, body }
+                } else {
+                    IdempotencyClaim::BodyMismatch
+                }
+            }
+            Some(KeyRow { request_sha256: hash, answer: None, lease_expires_at: Some(until) })
+                if until > now =>
+            {
+                if hash == request_sha256 {
+                    IdempotencyClaim::InProgress
+                } else {
+                    IdempotencyClaim::BodyMismatch
+                }
+            }
+            _ => {
+                let lease =
+                    IdempotencyLease { focal_point_id, key: key.to_owned(), token: Uuid::new_v4() };
                 tx.execute(
-                    "INSERT INTO idempotency_keys (focal_point_id, key, request_sha256, created_at) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![focal_point_id, key, request_sha256, now],
+                    "INSERT INTO idempotency_keys (focal_point_id, key, request_sha256, \
+                     created_at, lease_token, lease_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                     ON CONFLICT (focal_point_id, key) DO UPDATE SET \
+                     request_sha256 = excluded.request_sha256, created_at = excluded.created_at, \
+                     lease_token = excluded.lease_token, \
+                     lease_expires_at = excluded.lease_expires_at",
+                    params![
+                        focal_point_id,
+                        key,
+                        request_sha256,
+                        created_at,
+                        lease.token.to_string(),
+                        lease_expires_at
+                    ],
                 )?;
-                IdempotencyClaim::Claimed
+                IdempotencyClaim::Claimed(lease)
             }
-            Some((hash, _, _)) if hash != request_sha256 => IdempotencyClaim::BodyMismatch,
-            Some((_, Some(status), Some(body))) => {
-                IdempotencyClaim::Completed { status: status as u16, body }
-            }
-            Some(_) => IdempotencyClaim::InProgress,
         };
         tx.commit()?;
         Ok(claim)
     }
 
-    fn release_idempotency_key(&self, focal_point_id: i64, key: &str) -> Result<()> {
+    fn renew_idempotency_lease(&self, lease: &IdempotencyLease, expires_at: i64) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE idempotency_keys SET lease_expires_at = ?4 WHERE focal_point_id = ?1 \
+             AND key = ?2 AND lease_token = ?3 AND response_status IS NULL",
+            params![lease.focal_point_id, lease.key, lease.token.to_string(), expires_at],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn idempotency_key_exists(&self, focal_point_id: i64, key: &str) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE focal_point_id = ?1 AND key = ?2)",
+            params![focal_point_id, key],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn release_idempotency_key(&self, lease: &IdempotencyLease) -> Result<()> {
         self.conn().execute(
             "DELETE FROM idempotency_keys WHERE focal_point_id = ?1 AND key = ?2 \
-             AND response_status IS NULL",
-            params![focal_point_id, key],
+             AND lease_token = ?3 AND response_status IS NULL",
+            params![lease.focal_point_id, lease.key, lease.token.to_string()],
         )?;
         Ok(())
+    }
+
+    fn release_unanswered_idempotency_keys(&self) -> Result<usize> {
+        Ok(self.conn().execute("DELETE FROM idempotency_keys WHERE response_status IS NULL", [])?)
     }
 
     fn insert_submission(
         &self,
         r: &SubmissionRecord,
-        idempotency_key: &str,
+        lease: &IdempotencyLease,
         response_status: u16,
         response_body: &str,
     ) -> Result<()> {
@@ -286,6 +357,16 @@ impl MetadataStore for SqliteMetadataStore {
         };
         if replaced_taken {
             return Err(Error::Conflict("that submission was already replaced".into()));
+        }
+        for f in &r.files {
+            let deleted: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM deleted_uploads WHERE upload_id = ?1)",
+                [f.upload_id.to_string()],
+                |row| row.get(0),
+            )?;
+            if deleted {
+                return Err(Error::UploadDeleted(f.upload_id));
+            }
         }
         tx.execute(
             "INSERT INTO submissions (id, case_uid, version, replaces, focal_point_id, country, \
@@ -332,12 +413,20 @@ impl MetadataStore for SqliteMetadataStore {
             )?;
         }
         let n = tx.execute(
-            "UPDATE idempotency_keys SET response_status = ?3, response_body = ?4 \
-             WHERE focal_point_id = ?1 AND key = ?2",
-            params![r.focal_point_id, idempotency_key, response_status, response_body],
+            "UPDATE idempotency_keys SET response_status = ?4, response_body = ?5, \
+             lease_token = NULL, lease_expires_at = NULL \
+             WHERE focal_point_id = ?1 AND key = ?2 AND lease_token = ?3 \
+             AND response_status IS NULL",
+            params![
+                lease.focal_point_id,
+                lease.key,
+                lease.token.to_string(),
+                response_status,
+                response_body
+            ],
         )?;
         if n != 1 {
-            return Err(Error::Conflict("the idempotency key is no longer claimed".into()));
+            return Err(Error::LeaseLost);
         }
         tx.commit()?;
         Ok(())
@@ -399,7 +488,8 @@ impl MetadataStore for SqliteMetadataStore {
         let filter = "FROM submissions s WHERE s.state = 'published' \
              AND NOT EXISTS (SELECT 1 FROM submissions n WHERE n.case_uid = s.case_uid \
                  AND n.state = 'published' AND n.version > s.version) \
-             AND (?1 IS NULL OR s.title LIKE ?1 ESCAPE '\\' OR s.case_json LIKE ?1 ESCAPE '\\') \
+             AND (?1 IS NULL OR EXISTS (SELECT 1 FROM json_tree(s.case_json) j \
+                 WHERE j.type = 'text' AND j.value LIKE ?1 ESCAPE '\\')) \
              AND (?2 IS NULL OR s.country = ?2) \
              AND (?3 IS NULL OR EXISTS (SELECT 1 FROM submission_mdg_targets t \
                  WHERE t.submission_id = s.id AND t.target = ?3))";
@@ -421,6 +511,30 @@ impl MetadataStore for SqliteMetadataStore {
             |r| r.get(0),
         )?)
     }
+
+    fn claim_upload_deletion(&self, upload_id: Uuid, now: i64) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let id = upload_id.to_string();
+        let attached: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM submission_files WHERE upload_id = ?1)",
+            [&id],
+            |r| r.get(0),
+        )?;
+        if !attached {
+            tx.execute(
+                "DELETE FROM deleted_uploads WHERE deleted_at < ?1",
+                [now.saturating_sub(DELETED_UPLOAD_MEMORY_SECS)],
+            )?;
+            tx.execute(
+                "INSERT INTO deleted_uploads (upload_id, deleted_at) VALUES (?1, ?2) \
+                 ON CONFLICT (upload_id) DO UPDATE SET deleted_at = excluded.deleted_at",
+                params![id, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(!attached)
+    }
 }
 
 #[cfg(test)]
@@ -439,8 +553,62 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(strict, 5, "every table is STRICT");
+        assert_eq!(strict, 6, "every table is STRICT");
         let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn every_commit_is_synced_so_a_sent_receipt_survives_a_power_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteMetadataStore::open(&dir.path().join("paks.sqlite3")).unwrap();
+        let conn = store.conn();
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "synchronous = FULL");
+    }
+
+    fn lao(store: &SqliteMetadataStore) -> i64 {
+        let new = NewFocalPoint {
+            country: "LAO".into(),
+            name: "T".into(),
+            email: "t@example.org".into(),
+            expires_at: None,
+        };
+        store.add_focal_point(&new, "token-hash").unwrap().id
+    }
+
+    fn lease_of(claim: IdempotencyClaim) -> IdempotencyLease {
+        match claim {
+            IdempotencyClaim::Claimed(lease) => lease,
+            other => panic!("expected a claim, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_lapsed_claim_is_taken_over_and_its_old_worker_can_neither_answer_nor_free_it() {
+        let store = SqliteMetadataStore::open_in_memory().unwrap();
+        let fp = lao(&store);
+        let t0 = 1_800_000_000;
+        let first = lease_of(store.claim_idempotency_key(fp, "k", "a", t0, t0 + 30).unwrap());
+        let again = store.claim_idempotency_key(fp, "k", "a", t0 + 10, t0 + 40).unwrap();
+        assert_eq!(again, IdempotencyClaim::InProgress);
+        let other = store.claim_idempotency_key(fp, "k", "b", t0 + 10, t0 + 40).unwrap();
+        assert_eq!(other, IdempotencyClaim::BodyMismatch);
+        assert!(store.renew_idempotency_lease(&first, t0 + 60).unwrap());
+        let renewed = store.claim_idempotency_key(fp, "k", "a", t0 + 45, t0 + 75).unwrap();
+        assert_eq!(renewed, IdempotencyClaim::InProgress, "the renewed lease still holds");
+        // The first worker is gone: once its lease lapses, the key is free, whatever the body.
+        let second = lease_of(store.claim_idempotency_key(fp, "k", "b", t0 + 60, t0 + 90).unwrap());
+        assert_ne!(first.token, second.token);
+        assert!(!store.renew_idempotency_lease(&first, t0 + 120).unwrap());
+        store.release_idempotency_key(&first).unwrap();
+        let still = store.claim_idempotency_key(fp, "k", "b", t0 + 61, t0 + 91).unwrap();
+        assert_eq!(still, IdempotencyClaim::InProgress, "the old worker cannot free the new claim");
+        store.release_idempotency_key(&second).unwrap();
+        let third = lease_of(store.claim_idempotency_key(fp, "k", "c", t0 + 62, t0 + 92).unwrap());
+        assert_eq!(store.release_unanswered_idempotency_keys().unwrap(), 1);
+        assert!(!store.renew_idempotency_lease(&third, t0 + 120).unwrap());
     }
 }

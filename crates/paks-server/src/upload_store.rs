@@ -6,11 +6,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What is known about an upload besides its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,4 +70,35 @@ pub trait UploadStore: Send + Sync + 'static {
     fn delete(&self, id: Uuid) -> Result<()>;
     fn reader(&self, id: Uuid) -> Result<Box<dyn Read + Send>>;
     fn ids(&self) -> Result<Vec<Uuid>>;
+    /// Creates the complete upload `info` from the file at `path`, whose bytes the caller has
+    /// hashed (`sha256`). The file may be moved into the store: the caller must not use it
+    /// afterwards. By default its bytes are copied; a store on the same filesystem moves it.
+    fn adopt_file(&self, info: &UploadInfo, path: &Path, sha256: &str) -> Result<()> {
+        copy_file_into(self, info, path, sha256)
+    }
+}
+
+/// `UploadStore::adopt_file` by copying: create, write, commit, complete, compare the SHA-256.
+pub fn copy_file_into<S: UploadStore + ?Sized>(
+    store: &S,
+    info: &UploadInfo,
+    path: &Path,
+    sha256: &str,
+) -> Result<()> {
+    store.create(info)?;
+    let mut writer = store.writer(info.id, 0)?;
+    let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(Error::io(path))?;
+        if n == 0 {
+            break;
+        }
+        writer.write(&buf[..n])?;
+    }
+    writer.commit()?;
+    if store.complete(info.id)? != sha256 {
+        return Err(Error::Invalid(format!("{} changed while it was stored", path.display())));
+    }
+    Ok(())
 }

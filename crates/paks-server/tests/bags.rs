@@ -10,8 +10,15 @@ mod common;
 mod draft_bag;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use common::{TestServer, assert_problem, request_json, sample_case};
+use common::{
+    ServerProcess, TestServer, add_focal_point_cli, assert_problem, cut_points, eventually,
+    post_and_hang_up, request_json, sample_case, stored_submissions, unanswered_claims,
+    until_not_in_progress,
+};
 use draft_bag::Draft;
 use paks_bag::{BagContents, ExportFile, Tags, write_bag_file};
 use paks_protocol::{CaseDocument, Receipt, verify_receipt};
@@ -183,7 +190,7 @@ async fn a_bag_then_the_same_version_online_gives_the_bags_receipt_and_it_can_be
     assert_problem(lookup(&token, uid.clone(), "2").await.unwrap(), 404, "not-found").await;
     assert_problem(lookup(&token, "not-a-uuid".into(), "1").await.unwrap(), 404, "not-found").await;
     let bhutan = s.focal_point("BTN");
-    assert_problem(lookup(&bhutan, uid.clone(), "1").await.unwrap(), 403, "wrong-country").await;
+    assert_problem(lookup(&bhutan, uid.clone(), "1").await.unwrap(), 404, "not-found").await;
 
     // The app sends the same version online with the key the bag carried: one submission.
     let a = s.upload(&token, "census.pdf", b"%PDF-1.4 census report").await;
@@ -361,6 +368,7 @@ fn import_bag_submits_a_bag_from_the_operators_disk_once() {
     assert_eq!(serde_json::from_slice::<Receipt>(&again.stdout).unwrap(), receipt);
 
     let bad = Draft::valid()
+        .set("bag-info.txt", b"Contact-Email: fp@example.org\n".to_vec())
         .set("data/attachments/deck.pdf", b"changed".to_vec())
         .zip(&dir.path().join("bad.zip"));
     let out = import(&bad);
@@ -369,4 +377,193 @@ fn import_bag_submits_a_bag_from_the_operators_disk_once() {
     assert!(stderr.contains("checksum does not match"), "{stderr}");
     let tmp: Vec<_> = std::fs::read_dir(data.join("tmp")).unwrap().collect();
     assert!(tmp.is_empty(), "the work folders are removed: {tmp:?}");
+}
+
+/// The bag work folders in `DATA/tmp/`.
+fn work_dirs(data: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(data.join("tmp")) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_bag_cut_at_any_point_is_stored_once_and_its_retry_gets_the_receipt() {
+    let s = TestServer::start_with(|c| c.submission_processing_delay = Duration::from_millis(1500))
+        .await;
+    let token = s.focal_point("LAO");
+    let dir = tempfile::tempdir().unwrap();
+    let auth = format!("Bearer {token}");
+    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/zip")];
+    for (point, whole, hang_up_when) in cut_points(s.dir.path()) {
+        let case = sample_case("LAO");
+        let name = point.replace(' ', "-");
+        let bag = desk_bag(dir.path(), &case, Some(&name), &name);
+        let body = std::fs::read(&bag).unwrap();
+        let send = (!whole).then_some(body.len() / 2);
+        post_and_hang_up(s.addr, "/api/v1/bags", &headers, &body, send, hang_up_when).await;
+        let res = until_not_in_progress(|| post_bag(&s, &token, &bag)).await;
+        assert_eq!(res.status(), 201, "{point}");
+        if point == "while processing" {
+            assert_eq!(res.headers()["idempotent-replayed"], "true", "the cut bag's work finished");
+        }
+        let receipt: Receipt = res.json().await.unwrap();
+        let stored = s.state.meta.submission_of_version(case.case_uid, 1).unwrap().unwrap();
+        assert_eq!(stored.receipt, receipt, "{point}");
+        for f in &receipt.files {
+            let upload = s.state.uploads.get(f.upload_id).unwrap().unwrap();
+            assert_eq!(upload.info.sha256.as_deref(), Some(f.sha256.as_str()), "{point}");
+        }
+    }
+    assert_eq!(s.state.meta.submissions(None).unwrap().len(), 3, "one submission per bag");
+    assert_eq!(s.state.uploads.ids().unwrap().len(), 6, "the cut bags left no other uploads");
+    assert_eq!(unanswered_claims(s.dir.path()), 0);
+    eventually("the work folders are removed", || work_dirs(s.dir.path()).is_empty()).await;
+}
+
+#[test]
+fn a_server_killed_while_it_ingests_a_bag_takes_its_retry_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = add_focal_point_cli(&data, "LAO");
+    let case = sample_case("LAO");
+    let bag = desk_bag(dir.path(), &case, Some("killed-bag"), "killed");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = common::test_client();
+    let send = |url: String| {
+        let req = client.post(format!("{url}/api/v1/bags")).bearer_auth(&token);
+        req.header("Content-Type", "application/zip").body(std::fs::read(&bag).unwrap()).send()
+    };
+
+    let server = ServerProcess::start(&data, &["--test-processing-delay-ms", "60000"]);
+    let pending = rt.spawn(send(server.url.clone()));
+    rt.block_on(eventually("the bag's key is claimed", || unanswered_claims(&data) > 0));
+    server.kill9();
+    assert!(rt.block_on(pending).unwrap().is_err(), "the killed server sent no answer");
+    assert_eq!(unanswered_claims(&data), 1, "the killed server left its claim");
+    assert_eq!(work_dirs(&data).len(), 1, "and its work folder");
+
+    let server = ServerProcess::start(&data, &[]);
+    let res = rt.block_on(send(server.url.clone())).unwrap();
+    assert_eq!(res.status(), 201, "the retry after a restart is taken");
+    let receipt: Receipt = rt.block_on(res.json()).unwrap();
+    assert_eq!(receipt.case_uid, case.case_uid);
+    assert_eq!(stored_submissions(&data), 1, "exactly one submission");
+    assert!(work_dirs(&data).is_empty(), "{:?}", work_dirs(&data));
+    let again = rt.block_on(send(server.url.clone())).unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(rt.block_on(again.json::<Receipt>()).unwrap(), receipt);
+}
+
+#[tokio::test]
+async fn a_bag_is_refused_for_its_country_or_version_before_its_payload_is_read() {
+    let s = TestServer::start().await;
+    let lao = s.focal_point("LAO");
+    let bhutan = s.focal_point("BTN");
+    let dir = tempfile::tempdir().unwrap();
+    // A payload that fails its checksum: only extracting it finds that out.
+    let bag = spoiled(|d| d.set("data/attachments/deck.pdf", b"changed".to_vec()))
+        .zip(&dir.path().join("spoiled.zip"));
+    assert_problem(post_bag(&s, &bhutan, &bag).await, 403, "wrong-country").await;
+    let mut held: CaseDocument = serde_json::from_slice(&draft_bag::case_json()).unwrap();
+    held.title = "The version PAKS holds".into();
+    let res = s.submit(&lao, "held", &request_json(&held, &[])).await;
+    assert_eq!(res.status(), 201);
+    let body = assert_problem(post_bag(&s, &lao, &bag).await, 409, "version-conflict").await;
+    assert!(body["detail"].as_str().unwrap().contains("other content"), "{body}");
+    assert!(leftovers(&s).is_empty(), "{:?}", leftovers(&s));
+}
+
+/// The disk store, counting the bytes written into it through upload writers.
+struct CountingStore {
+    inner: paks_server::disk_store::DiskUploadStore,
+    writers: Arc<AtomicUsize>,
+}
+
+impl paks_server::upload_store::UploadStore for CountingStore {
+    fn create(&self, info: &paks_server::upload_store::UploadInfo) -> paks_server::Result<()> {
+        self.inner.create(info)
+    }
+    fn get(
+        &self,
+        id: uuid::Uuid,
+    ) -> paks_server::Result<Option<paks_server::upload_store::UploadState>> {
+        self.inner.get(id)
+    }
+    fn writer(
+        &self,
+        id: uuid::Uuid,
+        offset: u64,
+    ) -> paks_server::Result<Box<dyn paks_server::upload_store::UploadWriter>> {
+        self.writers.fetch_add(1, Ordering::SeqCst);
+        self.inner.writer(id, offset)
+    }
+    fn complete(&self, id: uuid::Uuid) -> paks_server::Result<String> {
+        self.inner.complete(id)
+    }
+    fn keep(&self, id: uuid::Uuid) -> paks_server::Result<()> {
+        self.inner.keep(id)
+    }
+    fn delete(&self, id: uuid::Uuid) -> paks_server::Result<()> {
+        self.inner.delete(id)
+    }
+    fn reader(&self, id: uuid::Uuid) -> paks_server::Result<Box<dyn std::io::Read + Send>> {
+        self.inner.reader(id)
+    }
+    fn ids(&self) -> paks_server::Result<Vec<uuid::Uuid>> {
+        self.inner.ids()
+    }
+    fn adopt_file(
+        &self,
+        info: &paks_server::upload_store::UploadInfo,
+        path: &Path,
+        sha256: &str,
+    ) -> paks_server::Result<()> {
+        self.inner.adopt_file(info, path, sha256)
+    }
+}
+
+#[tokio::test]
+async fn a_bags_files_are_moved_into_the_uploads_not_copied() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let config = paks_server::Config::new(dir.path());
+    let writers = Arc::new(AtomicUsize::new(0));
+    let store = CountingStore {
+        inner: paks_server::disk_store::DiskUploadStore::open(&config.uploads_dir()).unwrap(),
+        writers: writers.clone(),
+    };
+    let meta =
+        paks_server::sqlite_store::SqliteMetadataStore::open(&config.database_path()).unwrap();
+    let key = paks_server::signing_key::ServerKey::load_or_create(&config.key_path()).unwrap();
+    let state = paks_server::with_stores(config, Arc::new(meta), Arc::new(store), key);
+    let s = TestServer::serve(dir, Arc::new(state)).await;
+    let token = s.focal_point("LAO");
+    let bags = tempfile::tempdir().unwrap();
+    let bag = desk_bag(bags.path(), &sample_case("LAO"), None, "moved");
+    let res = post_bag(&s, &token, &bag).await;
+    assert_eq!(res.status(), 201);
+    let receipt: Receipt = res.json().await.unwrap();
+    assert_eq!(writers.load(Ordering::SeqCst), 0, "no byte of the payload was written again");
+    for f in &receipt.files {
+        let mut bytes = Vec::new();
+        let mut reader = s.state.uploads.reader(f.upload_id).unwrap();
+        std::io::Read::read_to_end(&mut reader, &mut bytes).unwrap();
+        assert_eq!(draft_bag::sha256(&bytes), f.sha256);
+        assert_eq!(bytes.len() as u64, f.size);
+    }
+}
+
+#[tokio::test]
+async fn bag_work_folders_left_by_a_crash_are_removed_at_start_up() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let left = dir.path().join("tmp").join(format!("bag-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(left.join("payload")).unwrap();
+    std::fs::write(left.join("bag.zip"), vec![7u8; 100_000]).unwrap();
+    std::fs::write(left.join("payload").join("payload-0"), vec![7u8; 100_000]).unwrap();
+    let other = dir.path().join("tmp").join("not-a-bag.txt");
+    std::fs::write(&other, b"kept").unwrap();
+    let s = TestServer::start_in(dir, |_| {}).await;
+    assert!(s.client.get(s.u("/api/v1/identity")).send().await.unwrap().status().is_success());
+    assert!(!left.exists(), "the work folder of a bag a crash interrupted is removed");
+    assert!(other.exists(), "nothing else in tmp/ is touched");
 }

@@ -1,7 +1,13 @@
 //! The real `paks-server` binary: operator CLI, serve, URL on stdout, graceful shutdown.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+
+use common::{
+    ServerProcess, add_focal_point_cli, eventually, stored_submissions, unanswered_claims,
+};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_paks-server"))
@@ -86,4 +92,37 @@ fn binary_serves_registers_reviews_and_shuts_down_gracefully() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+}
+
+#[test]
+fn a_server_killed_while_it_stores_a_submission_takes_its_retry_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let token = add_focal_point_cli(data, "LAO");
+    let mut body: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/submission.json")).unwrap();
+    body["case"]["case_uid"] = serde_json::json!(uuid::Uuid::new_v4());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = common::test_client();
+    let send = |url: String| {
+        let req = client.post(format!("{url}/api/v1/submissions")).bearer_auth(&token);
+        req.header("Idempotency-Key", "\"killed-1\"").json(&body).send()
+    };
+
+    let server = ServerProcess::start(data, &["--test-processing-delay-ms", "60000"]);
+    let pending = rt.spawn(send(server.url.clone()));
+    rt.block_on(eventually("the submission's key is claimed", || unanswered_claims(data) > 0));
+    server.kill9();
+    assert!(rt.block_on(pending).unwrap().is_err(), "the killed server sent no answer");
+    assert_eq!(unanswered_claims(data), 1, "the killed server left its claim");
+
+    let server = ServerProcess::start(data, &[]);
+    let res = rt.block_on(send(server.url.clone())).unwrap();
+    assert_eq!(res.status(), 201, "the retry after a restart is taken, not 409");
+    let receipt: paks_protocol::Receipt = rt.block_on(res.json()).unwrap();
+    let again = rt.block_on(send(server.url.clone())).unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(rt.block_on(again.json::<paks_protocol::Receipt>()).unwrap(), receipt);
+    assert_eq!(stored_submissions(data), 1, "exactly one submission");
+    assert_eq!(unanswered_claims(data), 0);
 }

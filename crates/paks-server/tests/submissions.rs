@@ -65,14 +65,7 @@ async fn submission_with_file_gets_a_signed_receipt() {
     // The upload now belongs to the submission: it no longer expires and cannot be deleted.
     let up = s.state().uploads.get(att.upload_id).unwrap().unwrap();
     assert_eq!(up.info.expires_at, None);
-    let res = s
-        .client
-        .delete(s.u(&format!("/api/v1/uploads/{}", att.upload_id)))
-        .bearer_auth(&t)
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let res = s.delete_upload(&t, att.upload_id).await;
     assert_problem(res, 409, "upload-in-use").await;
 }
 
@@ -160,14 +153,19 @@ async fn token_scope_revocation_and_expiry() {
     let vnm = s.focal_point("VNM");
     let r: Receipt =
         s.submit(&vnm, "b", &request_json(&sample_case("VNM"), &[])).await.json().await.unwrap();
-    let res = s
-        .client
-        .get(s.u(&format!("/api/v1/submissions/{}", r.submission_id)))
-        .bearer_auth(&lao)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 403, "wrong-country").await;
+    // Another country's submission is answered like an id that does not exist: a token learns
+    // nothing about other countries' submissions.
+    for path in [
+        format!("/api/v1/submissions/{}", r.submission_id),
+        format!("/api/v1/receipts/{}/{}", r.case_uid, r.version),
+        format!("/api/v1/submissions/{}", uuid::Uuid::new_v4()),
+        format!("/api/v1/receipts/{}/1", uuid::Uuid::new_v4()),
+    ] {
+        let res = s.client.get(s.u(&path)).bearer_auth(&lao).send().await.unwrap();
+        assert_problem(res, 404, "not-found").await;
+    }
+    let own = s.client.get(s.u(&format!("/api/v1/receipts/{}/{}", r.case_uid, r.version)));
+    assert_eq!(own.bearer_auth(&vnm).send().await.unwrap().status(), 200);
     // Revoked.
     let fp =
         s.state().meta.focal_points().unwrap().into_iter().find(|f| f.country == "VNM").unwrap();
@@ -400,6 +398,11 @@ async fn knowledge_space_lists_searches_and_escapes() {
     assert_eq!(by_mdg.items[0].submission_id, ra.submission_id);
     assert_eq!(list("?q=telecentres").await.items[0].submission_id, ra.submission_id);
     assert_eq!(list("?q=nothing-matches-this").await.total, 0);
+    // Only the case's text is searched, not the names of its JSON members.
+    for q in ["_", "case_uid", "schema_version", "mdg_links", "focal_point"] {
+        assert_eq!(list(&format!("?q={q}")).await.total, 0, "q={q} matched a member name");
+    }
+    assert_eq!(list("?q=Telecentres%20%26").await.items[0].submission_id, ra.submission_id);
     let html = s.client.get(s.u(&format!("/cases/{}", ra.submission_id))).send().await.unwrap();
     assert_eq!(html.status(), 200);
     assert!(
@@ -431,4 +434,127 @@ async fn knowledge_space_lists_searches_and_escapes() {
         .unwrap();
     assert_eq!(case.case, a);
     assert_eq!(case.files[0].sha256, sha256_hex(&pdf));
+}
+
+#[tokio::test]
+async fn a_submission_cut_at_any_point_is_stored_once_and_its_retry_gets_the_receipt() {
+    let s = TestServer::start_with(|c| c.submission_processing_delay = Duration::from_millis(1500))
+        .await;
+    let t = s.focal_point("LAO");
+    let pdf = b"%PDF-1.4 cut".to_vec();
+    let public_key = s.public_key().await;
+    for (i, (point, whole, hang_up_when)) in cut_points(s.dir.path()).into_iter().enumerate() {
+        let att = s.upload(&t, "cut.pdf", &pdf).await;
+        let case = sample_case("LAO");
+        let json = request_json(&case, std::slice::from_ref(&att));
+        let key = format!("cut-{i}");
+        let (body, headers) = raw_submission(&t, &key, &json);
+        let headers: Vec<(&str, &str)> =
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let send = (!whole).then_some(body.len() / 2);
+        post_and_hang_up(s.addr, "/api/v1/submissions", &headers, &body, send, hang_up_when).await;
+        let res = until_not_in_progress(|| s.submit(&t, &key, &json)).await;
+        assert_eq!(res.status(), 201, "{point}: the retry is answered");
+        let replayed = res.headers().contains_key("idempotent-replayed");
+        if point == "mid-body" {
+            assert!(!replayed, "a request cut mid-body claims nothing");
+        }
+        if point == "while processing" {
+            assert!(replayed, "the cut request's work finished and its answer is replayed");
+        }
+        let receipt: Receipt = res.json().await.unwrap();
+        verify_receipt(&public_key, &receipt).unwrap();
+        let stored = s.state().meta.submission_of_version(case.case_uid, 1).unwrap().unwrap();
+        assert_eq!(
+            stored.receipt, receipt,
+            "{point}: the receipt is that of the stored submission"
+        );
+        let up = s.state().uploads.get(att.upload_id).unwrap().unwrap();
+        assert_eq!(up.info.expires_at, None, "{point}: the file is kept");
+    }
+    assert_eq!(submissions_count(&s), 3, "one submission per case, however it was cut");
+    assert_eq!(unanswered_claims(s.dir.path()), 0, "no claim is left");
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_stopped_server_is_freed_when_it_starts_again() {
+    let s = TestServer::start().await;
+    let t = s.focal_point("LAO");
+    let fp = s.state().meta.focal_points().unwrap().remove(0);
+    let json = request_json(&sample_case("LAO"), &[]);
+    s.public_key().await; // The server has started (and freed what a previous run left).
+    // What a server killed between claiming the key and storing the submission leaves behind
+    // (with a lease far from lapsing).
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claim = s.state().meta.claim_idempotency_key(fp.id, "killed", "sha", now, now + 3600);
+    assert!(matches!(claim.unwrap(), paks_server::metadata::IdempotencyClaim::Claimed(_)));
+    assert_problem(s.submit(&t, "killed", &json).await, 422, "idempotency-key-reused").await;
+    let dir = s.dir.clone();
+    s.stop().await;
+    let s = TestServer::start_in(dir, |_| {}).await;
+    let res = s.submit(&t, "killed", &json).await;
+    assert_eq!(res.status(), 201, "the restarted server freed the claim");
+    assert_eq!(submissions_count(&s), 1);
+}
+
+#[tokio::test]
+async fn an_upload_deleted_while_its_submission_is_stored_is_refused_not_half_kept() {
+    let s =
+        TestServer::start_with(|c| c.submission_processing_delay = Duration::from_secs(3)).await;
+    let t = s.focal_point("LAO");
+    let att = s.upload(&t, "deleted.pdf", b"%PDF-1.4 deleted").await;
+    let json = request_json(&sample_case("LAO"), std::slice::from_ref(&att));
+    let submitting = tokio::spawn({
+        let (c, url, t, json) =
+            (s.client.clone(), s.u("/api/v1/submissions"), t.clone(), json.clone());
+        async move {
+            c.post(url).bearer_auth(t).header("Idempotency-Key", "\"del\"").json(&json).send().await
+        }
+    });
+    // The submission has checked its upload and waits to store itself; the owner deletes it.
+    let dir = s.dir.path().to_owned();
+    eventually("the submission claims its key", || unanswered_claims(&dir) > 0).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let res = s.delete_upload(&t, att.upload_id).await;
+    assert_eq!(res.status(), 204, "the upload was not yet part of a submission");
+    let res = submitting.await.unwrap().unwrap();
+    let body = assert_problem(res, 422, "validation-failed").await;
+    assert!(body["detail"].as_str().unwrap().contains("deleted"), "{body}");
+    assert_eq!(submissions_count(&s), 0, "no submission refers to a deleted file");
+    // The key was freed: the same key with a file uploaded again is stored.
+    let again = s.upload(&t, "deleted.pdf", b"%PDF-1.4 deleted").await;
+    let json = request_json(&sample_case("LAO"), std::slice::from_ref(&again));
+    let fresh = s.submit(&t, "del-2", &json).await;
+    assert_eq!(fresh.status(), 201);
+}
+
+#[tokio::test]
+async fn an_upload_the_sweeper_deletes_while_its_submission_is_stored_is_refused() {
+    let s = TestServer::start_with(|c| {
+        c.submission_processing_delay = Duration::from_secs(5);
+        c.upload_ttl = Duration::from_secs(2);
+        c.sweep_interval = Duration::from_secs(3600);
+    })
+    .await;
+    let t = s.focal_point("LAO");
+    let att = s.upload(&t, "expiring.pdf", b"%PDF-1.4 expiring").await;
+    let expires = s.state().uploads.get(att.upload_id).unwrap().unwrap().info.expires_at.unwrap();
+    let json = request_json(&sample_case("LAO"), std::slice::from_ref(&att));
+    let res = s.submit(&t, "sweep", &json);
+    let sweep = async {
+        let now = || time::OffsetDateTime::now_utc().unix_timestamp();
+        eventually("the upload expires", || now() > expires).await;
+        let state = s.state.clone();
+        tokio::task::spawn_blocking(move || paks_server::sweep_expired(&state)).await.unwrap()
+    };
+    let (res, swept) = tokio::join!(res, sweep);
+    assert_eq!(swept.unwrap(), 1, "the expired upload was not yet part of a submission");
+    if res.status() == 410 {
+        // A slow machine: the upload expired before the submission checked it.
+        assert_problem(res, 410, "upload-expired").await;
+    } else {
+        let body = assert_problem(res, 422, "validation-failed").await;
+        assert!(body["detail"].as_str().unwrap().contains("deleted"), "{body}");
+    }
+    assert_eq!(submissions_count(&s), 0, "no submission refers to a deleted file");
 }

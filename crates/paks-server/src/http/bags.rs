@@ -9,6 +9,7 @@ use http_body_util::BodyExt;
 use paks_protocol::ProblemType;
 use tokio::io::AsyncWriteExt;
 
+use super::submissions::detached;
 use super::{ApiResult, ProblemResponse, SharedState, authenticate};
 use crate::error::Error;
 use crate::handcarry::{self, Submitter, WorkDir};
@@ -57,5 +58,11 @@ async fn submit_bag(State(state): State<SharedState>, headers: HeaderMap, body: 
     receive(body, &zip, limit).await?;
     let payload = work.path().join("payload");
     std::fs::create_dir(&payload).map_err(Error::io(&payload))?;
-    handcarry::ingest(&state, Submitter::Token(fp), &zip, &payload).await
+    // The bag is here: from now on a client that hangs up does not stop its ingest halfway.
+    detached(async move {
+        let answer = handcarry::ingest(&state, Submitter::Token(fp), &zip, &payload).await;
+        drop(work);
+        answer
+    })
+    .await
 }

@@ -1,6 +1,8 @@
 //! POST /api/v1/submissions (Idempotency-Key) and GET /api/v1/submissions/{id}.
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -17,7 +19,15 @@ use uuid::Uuid;
 
 use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking};
 use crate::error::Error;
-use crate::metadata::{FocalPoint, IdempotencyClaim, StoredFile, SubmissionRecord};
+use crate::metadata::{
+    FocalPoint, IdempotencyClaim, IdempotencyLease, StoredFile, SubmissionRecord,
+};
+
+/// How long a claim on an Idempotency-Key lasts unless its worker renews it. A worker renews it
+/// every third of that while it runs, so a claim outlives its worker (a server killed mid-way,
+/// or one that lost the worker some other way) by at most this long; a restart frees such
+/// claims at once.
+pub(crate) const IDEMPOTENCY_LEASE: Duration = Duration::from_secs(30);
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -160,14 +170,23 @@ async fn submit(State(state): State<SharedState>, headers: HeaderMap, body: Body
     let request = parse_request(&bytes, &fp)?;
     let files = request.attachments.iter().map(|a| (a.sha256.as_str(), a.size, a.name.as_str()));
     let request_sha = content_sha256(&request.case, files)?;
-    if let Some(replay) = claim(&state, &fp, &key, request_sha).await? {
-        return Ok(replay);
-    }
-    let outcome = process(&state, &fp, &key, request).await;
-    if outcome.is_err() {
-        release(&state, &fp, &key).await?;
-    }
-    outcome
+    detached(async move {
+        match claim(&state, &fp, &key, request_sha).await? {
+            Claim::Replay(replay) => Ok(replay),
+            Claim::Held(held) => process(&state, &fp, held, request).await,
+        }
+    })
+    .await
+}
+
+/// Runs `work` as a task of its own. A client that hangs up drops its request's future, which
+/// would stop the work wherever it was (with its Idempotency-Key claimed and nothing stored);
+/// as a task it runs to the end and answers its key, and the client's retry gets that answer.
+pub(crate) async fn detached<F>(work: F) -> ApiResult
+where
+    F: Future<Output = ApiResult> + Send + 'static,
+{
+    tokio::spawn(work).await.map_err(|e| ProblemResponse::from(Error::Join(e.to_string())))?
 }
 
 /// What an Idempotency-Key is bound to: the case text and the files' bytes and names, not the
@@ -186,32 +205,54 @@ pub(crate) fn content_sha256<'a>(
     Ok(paks_protocol::sha256_hex(text.as_bytes()))
 }
 
-/// Claims `key` for this request: `None` when the caller now holds it and must `process` (then
-/// `release` it on failure), `Some` with the stored answer when the same request was done.
+/// What a request gets when it claims its Idempotency-Key.
+pub(crate) enum Claim {
+    /// This worker holds the key and must `process` the request or `release` the key.
+    Held(HeldKey),
+    /// The same request was done: its stored answer.
+    Replay(Response),
+}
+
+/// Claims `key` for this request under a lease of `IDEMPOTENCY_LEASE`.
 pub(crate) async fn claim(
     state: &SharedState,
     fp: &FocalPoint,
     key: &str,
     request_sha: String,
-) -> ApiResult<Option<Response>> {
-    let now_text = crate::clock::rfc3339(crate::clock::now())?;
+) -> ApiResult<Claim> {
+    let now = crate::clock::now().unix_timestamp();
+    let until = lease_deadline(now);
     let (meta, k, fp_id) = (state.meta.clone(), key.to_owned(), fp.id);
-    match blocking(move || meta.claim_idempotency_key(fp_id, &k, &request_sha, &now_text)).await? {
-        IdempotencyClaim::Claimed => Ok(None),
-        IdempotencyClaim::InProgress => Err(ProblemResponse::new(
-            ProblemType::IdempotencyInProgress,
-            "a request with this Idempotency-Key is being processed; retry later",
-        )
-        .with_header(header::RETRY_AFTER, HeaderValue::from(1))),
-        IdempotencyClaim::BodyMismatch => Err(ProblemResponse::new(
-            ProblemType::IdempotencyKeyReused,
-            "this Idempotency-Key was used with another request body",
-        )),
+    let claimed =
+        blocking(move || meta.claim_idempotency_key(fp_id, &k, &request_sha, now, until)).await?;
+    match claimed {
+        IdempotencyClaim::Claimed(lease) => Ok(Claim::Held(HeldKey::new(state.clone(), lease))),
+        IdempotencyClaim::InProgress => Err(in_progress()),
+        IdempotencyClaim::BodyMismatch => Err(key_reused()),
         IdempotencyClaim::Completed { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            Ok(Some(replayed(status, body)))
+            Ok(Claim::Replay(replayed(status, body)))
         }
     }
+}
+
+fn lease_deadline(now: i64) -> i64 {
+    now.saturating_add(IDEMPOTENCY_LEASE.as_secs() as i64)
+}
+
+pub(crate) fn key_reused() -> ProblemResponse {
+    ProblemResponse::new(
+        ProblemType::IdempotencyKeyReused,
+        "this Idempotency-Key was used with another request body",
+    )
+}
+
+fn in_progress() -> ProblemResponse {
+    ProblemResponse::new(
+        ProblemType::IdempotencyInProgress,
+        "a request with this Idempotency-Key is being processed; retry later",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from(1))
 }
 
 /// The stored answer of a request already done, marked as a replay.
@@ -221,24 +262,90 @@ pub(crate) fn replayed(status: StatusCode, body: String) -> Response {
     res
 }
 
-/// Forgets a claimed key whose request failed, so that a corrected retry can use it.
-pub(crate) async fn release(state: &SharedState, fp: &FocalPoint, key: &str) -> ApiResult<()> {
-    let (meta, k, fp_id) = (state.meta.clone(), key.to_owned(), fp.id);
-    blocking(move || meta.release_idempotency_key(fp_id, &k)).await?;
-    Ok(())
+/// An Idempotency-Key this worker holds. A task renews its lease while the worker runs; the key
+/// is then answered (by `process`) or released. Dropped otherwise (the worker failed or the
+/// runtime stopped), it is released in the background; if even that cannot run, the lease
+/// lapses, and a restart frees it.
+pub(crate) struct HeldKey {
+    state: SharedState,
+    lease: IdempotencyLease,
+    renewal: tokio::task::JoinHandle<()>,
+    settled: bool,
 }
 
-/// Turns a checked request whose key is claimed into a stored submission and its signed receipt.
+impl HeldKey {
+    fn new(state: SharedState, lease: IdempotencyLease) -> Self {
+        let (meta, renewed) = (state.meta.clone(), lease.clone());
+        let renewal = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(IDEMPOTENCY_LEASE / 3).await;
+                let (meta, lease) = (meta.clone(), renewed.clone());
+                let until = lease_deadline(crate::clock::now().unix_timestamp());
+                match blocking(move || meta.renew_idempotency_lease(&lease, until)).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => tracing::warn!(error = %e, "idempotency lease not renewed"),
+                }
+            }
+        });
+        Self { state, lease, renewal, settled: false }
+    }
+
+    /// Forgets the key of a request that failed, so that a corrected retry can use it.
+    pub(crate) async fn release(mut self) -> ApiResult<()> {
+        self.settled = true;
+        self.renewal.abort();
+        let (meta, lease) = (self.state.meta.clone(), self.lease.clone());
+        blocking(move || meta.release_idempotency_key(&lease)).await?;
+        Ok(())
+    }
+}
+
+impl Drop for HeldKey {
+    fn drop(&mut self) {
+        self.renewal.abort();
+        if self.settled {
+            return;
+        }
+        let (meta, lease) = (self.state.meta.clone(), self.lease.clone());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn_blocking(move || {
+                if let Err(e) = meta.release_idempotency_key(&lease) {
+                    tracing::warn!(error = %e, "idempotency key of a failed worker not released");
+                }
+            });
+        }
+    }
+}
+
+/// Turns a checked request whose key is held into a stored submission and its signed receipt,
+/// which answers the key; on failure the key is released.
 pub(crate) async fn process(
     state: &SharedState,
     fp: &FocalPoint,
-    key: &str,
+    mut held: HeldKey,
+    request: SubmissionRequest,
+) -> ApiResult {
+    let outcome = store_submission(state, fp, &held.lease, request).await;
+    match outcome {
+        Ok(res) => {
+            held.settled = true;
+            Ok(res)
+        }
+        Err(p) => {
+            held.release().await?;
+            Err(p)
+        }
+    }
+}
+
+async fn store_submission(
+    state: &SharedState,
+    fp: &FocalPoint,
+    lease: &IdempotencyLease,
     request: SubmissionRequest,
 ) -> ApiResult {
     let received_at = crate::clock::rfc3339(crate::clock::now())?;
-    if !state.config.submission_processing_delay.is_zero() {
-        tokio::time::sleep(state.config.submission_processing_delay).await;
-    }
     let SubmissionRequest { case, attachments } = request;
     let mut files = Vec::with_capacity(attachments.len());
     let now = crate::clock::now().unix_timestamp();
@@ -302,23 +409,7 @@ pub(crate) async fn process(
             sha256: sha,
         });
     }
-    if let Some(old) = case.replaces {
-        let meta = state.meta.clone();
-        let previous = blocking(move || meta.submission(old)).await?;
-        let fits = previous.as_ref().is_some_and(|p| {
-            p.case_uid == case.case_uid && p.country == case.country && p.version < case.version
-        });
-        if !fits {
-            return Err(invalid(
-                ProblemType::ReplacedNotFound,
-                format!("submission {old} is not an earlier version of case {}", case.case_uid),
-                vec![FieldError {
-                    pointer: "/case/replaces".into(),
-                    message: "not an earlier version of this case".into(),
-                }],
-            ));
-        }
-    }
+    check_replaces(state, &case).await?;
     let case_json = String::from_utf8(canonical_case_json(&case).map_err(Error::from)?)
         .map_err(|e| Error::Invalid(e.to_string()))?;
     let mut receipt = Receipt {
@@ -370,20 +461,37 @@ pub(crate) async fn process(
             .collect(),
         receipt: receipt.clone(),
     };
-    let (meta, uploads, key, body) =
-        (state.meta.clone(), state.uploads.clone(), key.to_owned(), response_body.clone());
-    blocking(move || {
-        meta.insert_submission(&record, &key, 201, &body)?;
-        for f in &record.files {
-            uploads.keep(f.upload_id)?;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(|e| match e {
-        Error::Conflict(detail) => ProblemResponse::new(ProblemType::VersionConflict, detail),
-        e => e.into(),
-    })?;
+    if !state.config.submission_processing_delay.is_zero() {
+        tokio::time::sleep(state.config.submission_processing_delay).await;
+    }
+    let uploads: Vec<Uuid> = record.files.iter().map(|f| f.upload_id).collect();
+    let (meta, lease, body) = (state.meta.clone(), lease.clone(), response_body.clone());
+    blocking(move || meta.insert_submission(&record, &lease, 201, &body)).await.map_err(
+        |e| match e {
+            Error::Conflict(detail) => ProblemResponse::new(ProblemType::VersionConflict, detail),
+            Error::LeaseLost => in_progress(),
+            Error::UploadDeleted(id) => {
+                let i = uploads.iter().position(|u| *u == id).unwrap_or_default();
+                invalid(
+                    ProblemType::ValidationFailed,
+                    format!("upload {id} was deleted while the submission was being stored"),
+                    vec![FieldError {
+                        pointer: format!("/attachments/{i}/upload_id"),
+                        message: "deleted".into(),
+                    }],
+                )
+            }
+            e => e.into(),
+        },
+    )?;
+    // Only the uploads' expiry dates are left to clear: attached to a stored submission, nothing
+    // deletes them any more (see `MetadataStore::claim_upload_deletion`), so a failure here must
+    // not turn the stored submission into an error answer.
+    let store = state.uploads.clone();
+    let kept = blocking(move || uploads.iter().try_for_each(|id| store.keep(*id))).await;
+    if let Err(e) = kept {
+        tracing::warn!(submission = %receipt.submission_id, error = %e, "upload expiry not cleared");
+    }
     tracing::info!(submission = %receipt.submission_id, country = %receipt.country, "submission received");
     let mut res = json_response(StatusCode::CREATED, response_body);
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/submissions/{}", receipt.submission_id))
@@ -391,6 +499,30 @@ pub(crate) async fn process(
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
+}
+
+/// A case that replaces a submission names an earlier version of itself held by PAKS.
+pub(crate) async fn check_replaces(
+    state: &SharedState,
+    case: &paks_protocol::CaseDocument,
+) -> ApiResult<()> {
+    let Some(old) = case.replaces else { return Ok(()) };
+    let meta = state.meta.clone();
+    let previous = blocking(move || meta.submission(old)).await?;
+    let fits = previous.as_ref().is_some_and(|p| {
+        p.case_uid == case.case_uid && p.country == case.country && p.version < case.version
+    });
+    if fits {
+        return Ok(());
+    }
+    Err(invalid(
+        ProblemType::ReplacedNotFound,
+        format!("submission {old} is not an earlier version of case {}", case.case_uid),
+        vec![FieldError {
+            pointer: "/case/replaces".into(),
+            message: "not an earlier version of this case".into(),
+        }],
+    ))
 }
 
 pub fn status_of(record: &SubmissionRecord) -> SubmissionStatus {
@@ -417,13 +549,12 @@ async fn status(
     let not_found = || ProblemResponse::new(ProblemType::NotFound, format!("no submission {id}"));
     let sid = Uuid::parse_str(&id).map_err(|_| not_found())?;
     let meta = state.meta.clone();
-    let record = blocking(move || meta.submission(sid)).await?.ok_or_else(not_found)?;
-    if record.country != fp.country {
-        return Err(ProblemResponse::new(
-            ProblemType::WrongCountry,
-            format!("this token is scoped to {}", fp.country),
-        ));
-    }
+    // Another country's submission is answered like one that does not exist, so that a token
+    // cannot learn which ids exist elsewhere.
+    let record = blocking(move || meta.submission(sid))
+        .await?
+        .filter(|r| r.country == fp.country)
+        .ok_or_else(not_found)?;
     Ok(axum::Json(status_of(&record)).into_response())
 }
 
@@ -444,13 +575,9 @@ async fn receipt_of_version(
     let uid = Uuid::parse_str(&case_uid).map_err(|_| not_found())?;
     let number: u32 = version.parse().map_err(|_| not_found())?;
     let meta = state.meta.clone();
-    let record =
-        blocking(move || meta.submission_of_version(uid, number)).await?.ok_or_else(not_found)?;
-    if record.country != fp.country {
-        return Err(ProblemResponse::new(
-            ProblemType::WrongCountry,
-            format!("this token is scoped to {}", fp.country),
-        ));
-    }
+    let record = blocking(move || meta.submission_of_version(uid, number))
+        .await?
+        .filter(|r| r.country == fp.country)
+        .ok_or_else(not_found)?;
     Ok(axum::Json(record.receipt).into_response())
 }

@@ -398,8 +398,10 @@ async fn terminate(
     let fp = authenticate(&state, &headers).await?;
     let id = parse_id(&id)?;
     let upload = live_upload(&state, &fp, id).await?;
-    let meta = state.meta.clone();
-    if upload.info.expires_at.is_none() || blocking(move || meta.upload_is_attached(id)).await? {
+    let (meta, now) = (state.meta.clone(), crate::clock::now().unix_timestamp());
+    if upload.info.expires_at.is_none()
+        || !blocking(move || meta.claim_upload_deletion(id, now)).await?
+    {
         return Err(ProblemResponse::new(
             ProblemType::UploadInUse,
             "this upload is part of a submission",

@@ -35,6 +35,11 @@ impl TestServer {
         config.name = "PAKS test server".into();
         tweak(&mut config);
         let state: SharedState = Arc::new(open_state(config).unwrap());
+        Self::serve(dir, state).await
+    }
+
+    /// Serves `state`, whose data folder is `dir`.
+    pub async fn serve(dir: Arc<tempfile::TempDir>, state: SharedState) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -249,4 +254,173 @@ pub async fn assert_problem(res: Response, status: u16, slug: &str) -> serde_jso
 pub fn test_client() -> Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     Client::new()
+}
+
+/// Sends a request over a raw TCP connection and hangs up without reading the answer: after
+/// `send` bytes of the body (all of it when `None`), as soon as `hang_up_when` holds.
+pub async fn post_and_hang_up(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    send: Option<usize>,
+    hang_up_when: impl FnMut() -> bool,
+) {
+    use tokio::io::AsyncWriteExt;
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head =
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(&body[..send.unwrap_or(body.len())]).await.unwrap();
+    sock.flush().await.unwrap();
+    eventually("the moment to hang up comes", hang_up_when).await;
+    drop(sock);
+}
+
+/// Calls `attempt` until it answers something other than 409 (a request with the same key still
+/// being processed), for at most 60 s.
+pub async fn until_not_in_progress<F, Fut>(mut attempt: F) -> Response
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let res = attempt().await;
+        if res.status() != 409 {
+            return res;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the key is still claimed after 60 s: {}",
+            res.text().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Polls `check` every 50 ms until it holds, for at most 60 s.
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "after 60 s, still not: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A count read from the database file directly, beside a running server.
+fn count_in_database(data_dir: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(
+        data_dir.join("paks.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Claims on Idempotency-Keys not yet answered.
+pub fn unanswered_claims(data_dir: &std::path::Path) -> i64 {
+    count_in_database(
+        data_dir,
+        "SELECT COUNT(*) FROM idempotency_keys WHERE response_status IS NULL",
+    )
+}
+
+/// Submissions stored.
+pub fn stored_submissions(data_dir: &std::path::Path) -> i64 {
+    count_in_database(data_dir, "SELECT COUNT(*) FROM submissions")
+}
+
+impl TestServer {
+    /// The owner's tus termination of an upload.
+    pub async fn delete_upload(&self, token: &str, id: Uuid) -> Response {
+        self.client
+            .delete(self.u(&format!("/api/v1/uploads/{id}")))
+            .bearer_auth(token)
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The real `paks-server serve` binary on 127.0.0.1, port 0.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    pub fn start(data_dir: &std::path::Path, extra: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paks-server"))
+            .args(["serve", "--data", data_dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("PAKS server listening on ").unwrap().to_owned();
+        ServerProcess { child, url }
+    }
+
+    pub fn kill9(mut self) {
+        let pid = self.child.id().to_string();
+        let status = std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        assert!(status.success());
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Registers a focal point with the operator CLI; returns its token.
+pub fn add_focal_point_cli(data_dir: &std::path::Path, country: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paks-server"))
+        .args(["focal-point", "add", "--data", data_dir.to_str().unwrap(), "--country", country])
+        .args(["--name", "Test Focal Point", "--email", "fp@example.org"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_owned()
+}
+
+/// Where a test client hangs up: a name, whether the whole request was sent, and the moment.
+pub type CutPoint = (&'static str, bool, Box<dyn Fn() -> bool>);
+
+/// Half-way through the body, right after the whole request, and while the server processes
+/// it (its key claimed, nothing stored yet).
+pub fn cut_points(data_dir: &std::path::Path) -> [CutPoint; 3] {
+    let data_dir = data_dir.to_owned();
+    [
+        ("mid-body", false, Box::new(|| true)),
+        ("after the request", true, Box::new(|| true)),
+        ("while processing", true, Box::new(move || unanswered_claims(&data_dir) > 0)),
+    ]
+}
+
+/// The JSON body and the raw-TCP headers of a submission sent with `key`.
+pub fn raw_submission(
+    token: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> (Vec<u8>, Vec<(String, String)>) {
+    let headers = vec![
+        ("Authorization".to_owned(), format!("Bearer {token}")),
+        ("Idempotency-Key".to_owned(), format!("\"{key}\"")),
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+    ];
+    (serde_json::to_vec(body).unwrap(), headers)
 }

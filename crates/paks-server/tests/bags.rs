@@ -553,6 +553,37 @@ async fn a_bags_files_are_moved_into_the_uploads_not_copied() {
     }
 }
 
+#[test]
+fn the_disk_store_adopts_a_file_by_renaming_it() {
+    use paks_server::upload_store::{UploadInfo, UploadStore};
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        paks_server::disk_store::DiskUploadStore::open(&dir.path().join("uploads")).unwrap();
+    let file = dir.path().join("payload-0");
+    let bytes = vec![5u8; 70_000];
+    std::fs::write(&file, &bytes).unwrap();
+    let inode = std::fs::metadata(&file).unwrap().ino();
+    let info = UploadInfo {
+        id: uuid::Uuid::new_v4(),
+        length: bytes.len() as u64,
+        raw_metadata: None,
+        metadata: Default::default(),
+        owner: 1,
+        created_at: 0,
+        expires_at: Some(i64::MAX / 2),
+        sha256: None,
+    };
+    let sha = draft_bag::sha256(&bytes);
+    store.adopt_file(&info, &file, &sha).unwrap();
+    assert!(!file.exists(), "the file was moved");
+    let data = dir.path().join("uploads").join(format!("{}.bin", info.id));
+    assert_eq!(std::fs::metadata(&data).unwrap().ino(), inode, "the same file, not a copy");
+    let upload = store.get(info.id).unwrap().unwrap();
+    assert!(upload.is_complete());
+    assert_eq!(upload.info.sha256.as_deref(), Some(sha.as_str()));
+}
+
 #[tokio::test]
 async fn bag_work_folders_left_by_a_crash_are_removed_at_start_up() {
     let dir = Arc::new(tempfile::tempdir().unwrap());

@@ -195,9 +195,19 @@ fn add_focal_point(data: &str) -> String {
     String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_owned()
 }
 
+/// A `paks-server serve` process, killed if the test ends without stopping it.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `sh -c "<prefix> exec paks-server serve --data DATA <args>"`; returns it and its
 /// address.
-fn start_binary(prefix: &str, data: &str, args: &[&str]) -> (Child, SocketAddr) {
+fn start_binary(prefix: &str, data: &str, args: &[&str]) -> (Served, SocketAddr) {
     let bin = env!("CARGO_BIN_EXE_paks-server");
     let script = format!(
         r#"{prefix} bin="$0"; data="$1"; shift; exec "$bin" serve --data "$data" --listen 127.0.0.1:0 "$@""#
@@ -209,22 +219,25 @@ fn start_binary(prefix: &str, data: &str, args: &[&str]) -> (Child, SocketAddr) 
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let served = Served(child);
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
     let url = line.trim().strip_prefix("PAKS server listening on http://").unwrap().to_owned();
-    (child, url.parse().unwrap())
+    (served, url.parse().unwrap())
 }
 
-fn wait_for_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+/// Sends SIGTERM; the exit status if the process ends `within`.
+fn terminate(served: &mut Served, within: Duration) -> Option<std::process::ExitStatus> {
+    let pid = served.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let started = Instant::now();
     while started.elapsed() < within {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = served.0.try_wait().unwrap() {
             return Some(status);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let _ = child.kill();
-    let _ = child.wait();
     None
 }
 
@@ -268,8 +281,7 @@ fn past_the_open_file_limit_a_normal_request_is_still_answered() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     });
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    assert!(wait_for_exit(&mut child, DEADLINE).is_some());
+    assert!(terminate(&mut child, DEADLINE).is_some());
 }
 
 #[test]
@@ -305,10 +317,7 @@ fn sigterm_with_stalled_requests_exits_within_the_deadline_keeping_upload_bytes(
         (loc, stalled)
     });
     let started = Instant::now();
-    assert!(
-        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success()
-    );
-    let status = wait_for_exit(&mut child, DEADLINE).expect("the server exits after SIGTERM");
+    let status = terminate(&mut child, DEADLINE).expect("the server exits after SIGTERM");
     assert!(status.success(), "{status}");
     assert!(started.elapsed() < DEADLINE);
     drop(stalled);
@@ -324,6 +333,5 @@ fn sigterm_with_stalled_requests_exits_within_the_deadline_keeping_upload_bytes(
             .unwrap();
         assert_eq!(res.headers()["upload-offset"], "400");
     });
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    assert!(wait_for_exit(&mut child, DEADLINE).is_some());
+    assert!(terminate(&mut child, DEADLINE).is_some());
 }

@@ -88,6 +88,9 @@ problem_types! {
     ReplacedNotFound = "replaced-not-found", 422, "The submission named in `replaces` is not a version of this case";
     InvalidBag = "invalid-bag", 422, "The bag is not a complete and valid PAKS case bag";
     RateLimited = "rate-limited", 429, "Too many requests";
+    UploadQuotaExceeded = "upload-quota-exceeded", 413, "The focal point's open uploads would pass their limit";
+    ServerBusy = "server-busy", 503, "The server is serving as many connections as it can";
+    InsufficientStorage = "insufficient-storage", 507, "The server's disk cannot hold the upload";
     Internal = "internal", 500, "Internal server error";
 }
 

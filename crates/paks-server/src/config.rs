@@ -1,8 +1,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+const GIB: u64 = 1024 * 1024 * 1024;
+
 /// Default `Tus-Max-Size`: 2 GiB.
-pub const DEFAULT_MAX_UPLOAD: u64 = 2 * 1024 * 1024 * 1024;
+pub const DEFAULT_MAX_UPLOAD: u64 = 2 * GIB;
 
 /// Everything `serve` needs; `Config::new(data_dir)` gives the defaults of the CLI.
 #[derive(Debug, Clone)]
@@ -22,6 +24,25 @@ pub struct Config {
     pub rate_limit_per_second: f64,
     /// How often expired uploads are deleted.
     pub sweep_interval: Duration,
+    /// Connections served at once; one more is answered 503 with `Retry-After` and closed. Lowered
+    /// at start-up to fit the process's open-file limit.
+    pub max_connections: usize,
+    /// A request's header must arrive within this; it also closes idle keep-alive connections.
+    pub header_read_timeout: Duration,
+    /// A request body that sends nothing for this long is treated as broken off (tus keeps what
+    /// arrived).
+    pub body_idle_timeout: Duration,
+    /// Idle time before TCP keepalive probes, which find peers that vanished without a FIN.
+    pub tcp_keepalive: Duration,
+    /// On SIGTERM, open requests get this long to finish; then their connections are cut.
+    pub shutdown_timeout: Duration,
+    /// Uploads a focal point may hold that are not part of a submission (and not expired).
+    pub max_open_uploads: u32,
+    /// Sum of the `Upload-Length`s of those uploads.
+    pub max_open_upload_bytes: u64,
+    /// Free disk space that uploads must leave untouched: a creation is refused with 507 when
+    /// the disk could not hold every open upload's remaining bytes and this reserve.
+    pub disk_reserve_bytes: u64,
     /// Test hook: time a submission spends "processing" after claiming its idempotency key,
     /// so that tests can send a concurrent duplicate. Zero in production.
     pub submission_processing_delay: Duration,
@@ -38,6 +59,14 @@ impl Config {
             rate_limit_burst: 600,
             rate_limit_per_second: 20.0,
             sweep_interval: Duration::from_secs(60),
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(20),
+            body_idle_timeout: Duration::from_secs(60),
+            tcp_keepalive: Duration::from_secs(60),
+            shutdown_timeout: Duration::from_secs(10),
+            max_open_uploads: 200,
+            max_open_upload_bytes: 20 * GIB,
+            disk_reserve_bytes: GIB,
             submission_processing_delay: Duration::ZERO,
         }
     }

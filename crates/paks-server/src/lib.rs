@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clock;
 pub mod config;
+mod connections;
 pub mod disk_store;
 pub mod error;
 pub mod handcarry;
@@ -31,14 +32,34 @@ use crate::signing_key::ServerKey;
 use crate::sqlite_store::SqliteMetadataStore;
 use crate::upload_store::UploadStore;
 
-/// Opens (creating on first use) the data directory with the default stores.
+/// Opens (creating on first use) the data directory with the default stores. The directory is
+/// made private (0700) and the database files 0600.
 pub fn open_state(config: Config) -> Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir).map_err(Error::io(&config.data_dir))?;
+    disk_store::create_private_dir(&config.data_dir)?;
     let meta: Arc<dyn MetadataStore> =
         Arc::new(SqliteMetadataStore::open(&config.database_path())?);
+    make_database_private(&config.database_path())?;
     let uploads: Arc<dyn UploadStore> = Arc::new(DiskUploadStore::open(&config.uploads_dir())?);
     let key = ServerKey::load_or_create(&config.key_path())?;
     Ok(with_stores(config, meta, uploads, key))
+}
+
+/// SQLite creates its files with the process's umask (often 0644); its WAL and shared-memory
+/// files then copy the database file's mode.
+fn make_database_private(database: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut path = database.as_os_str().to_owned();
+        path.push(suffix);
+        let path = std::path::PathBuf::from(path);
+        match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::Io { path, source: e }),
+        }
+    }
+    Ok(())
 }
 
 /// State over any store implementations (e.g. PostgreSQL and object storage).
@@ -52,18 +73,19 @@ pub fn with_stores(
     AppState { config, meta, uploads, key, limiter, locks: UploadLocks::default() }
 }
 
-/// Deletes uploads past their expiry that no submission uses.
+/// Deletes uploads past their expiry that no submission uses, and what failed creations left.
 pub fn sweep_expired(state: &AppState) -> Result<usize> {
     let now = clock::now().unix_timestamp();
     let mut removed = 0;
-    for id in state.uploads.ids()? {
-        let Some(upload) = state.uploads.get(id)? else { continue };
-        if upload.info.expires_at.is_some_and(|e| e <= now)
-            && state.meta.claim_upload_deletion(id, now)?
-        {
+    for id in state.uploads.expired(now)? {
+        if state.meta.claim_upload_deletion(id, now)? {
             state.uploads.delete(id)?;
             removed += 1;
         }
+    }
+    let strays = state.uploads.remove_strays()?;
+    if strays > 0 {
+        tracing::info!(removed = strays, "stray upload files removed");
     }
     Ok(removed)
 }
@@ -80,7 +102,8 @@ pub fn recover_at_start_up(state: &AppState) -> Result<()> {
     Ok(())
 }
 
-/// Serves the API on `listener` until `shutdown` completes, then finishes open requests.
+/// Serves the API on `listener` until `shutdown` completes, then finishes open requests within
+/// `config.shutdown_timeout` (uploads in progress stop and keep what they received).
 pub async fn serve(
     listener: TcpListener,
     config: Config,
@@ -110,8 +133,8 @@ pub async fn serve_state(
             }
         }
     });
-    let app = http::router(state);
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let app = http::router(state.clone());
+    connections::serve(listener, app, &state.config, shutdown, || state.locks.release_all()).await;
     sweeper.abort();
-    result.map_err(Error::from)
+    Ok(())
 }

@@ -45,6 +45,8 @@ enum Command {
         /// Test hook: milliseconds a submission waits after claiming its Idempotency-Key.
         #[arg(long, hide = true, default_value_t = 0)]
         test_processing_delay_ms: u64,
+        #[command(flatten)]
+        limits: Limits,
     },
     /// Manage focal points and their API tokens.
     FocalPoint {
@@ -69,6 +71,50 @@ enum Command {
     Key,
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// Connection and storage limits of `serve`; each left out keeps `Config::new`'s default.
+#[derive(clap::Args)]
+struct Limits {
+    /// Connections served at once (default 1024, lowered to fit `ulimit -n`); more are answered
+    /// 503 with Retry-After.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Seconds a request's header may take to arrive; also closes idle keep-alive connections
+    /// (default 20).
+    #[arg(long)]
+    header_timeout_secs: Option<u64>,
+    /// Seconds a request body may send nothing before it counts as broken off (default 60).
+    #[arg(long)]
+    body_idle_timeout_secs: Option<u64>,
+    /// Seconds open requests get to finish on SIGTERM/SIGINT before they are cut (default 10).
+    #[arg(long)]
+    shutdown_timeout_secs: Option<u64>,
+    /// Uploads a focal point may hold that are not part of a submission (default 200).
+    #[arg(long)]
+    max_open_uploads: Option<u32>,
+    /// Bytes those uploads may declare in total (default 20 GiB).
+    #[arg(long)]
+    max_open_upload_bytes: Option<u64>,
+    /// Free disk bytes that uploads must leave (default 1 GiB); beyond, creation answers 507.
+    #[arg(long)]
+    disk_reserve_bytes: Option<u64>,
+}
+
+impl Limits {
+    fn apply(self, config: &mut Config) {
+        let secs = Duration::from_secs;
+        config.max_connections = self.max_connections.unwrap_or(config.max_connections);
+        config.header_read_timeout =
+            self.header_timeout_secs.map_or(config.header_read_timeout, secs);
+        config.body_idle_timeout =
+            self.body_idle_timeout_secs.map_or(config.body_idle_timeout, secs);
+        config.shutdown_timeout = self.shutdown_timeout_secs.map_or(config.shutdown_timeout, secs);
+        config.max_open_uploads = self.max_open_uploads.unwrap_or(config.max_open_uploads);
+        config.max_open_upload_bytes =
+            self.max_open_upload_bytes.unwrap_or(config.max_open_upload_bytes);
+        config.disk_reserve_bytes = self.disk_reserve_bytes.unwrap_or(config.disk_reserve_bytes);
+    }
 }
 
 #[derive(Subcommand)]
@@ -140,7 +186,7 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    tracing::info!("shutting down: finishing open requests");
+    tracing::info!("shutting down: finishing open requests within the shutdown timeout");
 }
 
 fn main() -> anyhow::Result<()> {
@@ -160,6 +206,7 @@ fn main() -> anyhow::Result<()> {
             rate_burst,
             rate_per_second,
             test_processing_delay_ms,
+            limits,
         } => {
             let mut config = Config::new(&cli.data);
             config.name = name;
@@ -168,6 +215,7 @@ fn main() -> anyhow::Result<()> {
             config.rate_limit_burst = rate_burst;
             config.rate_limit_per_second = rate_per_second;
             config.submission_processing_delay = Duration::from_millis(test_processing_delay_ms);
+            limits.apply(&mut config);
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(listen)
@@ -179,6 +227,9 @@ fn main() -> anyhow::Result<()> {
                 paks_server::serve(listener, config, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
+            // Blocking work of requests cut at the deadline (a file being written) is not waited
+            // for long.
+            runtime.shutdown_timeout(Duration::from_secs(5));
         }
         Command::FocalPoint { command } => {
             let store = metadata(&cli.data)?;

@@ -77,10 +77,12 @@ pub fn document() -> Value {
                         "400": problem("Malformed tus header"),
                         "401": problem("Bad token"),
                         "412": problem("Tus-Resumable missing or not 1.0.0"),
-                        "413": problem("Upload-Length above Tus-Max-Size"),
+                        "413": problem("Upload-Length above Tus-Max-Size, or past the focal point's quota of open uploads or their bytes (upload-quota-exceeded)"),
                         "415": problem("Body without Content-Type application/offset+octet-stream"),
                         "429": problem("Rate limited (Retry-After)"),
-                        "460": problem("Checksum mismatch (creation-with-upload)")
+                        "460": problem("Checksum mismatch (creation-with-upload)"),
+                        "503": problem("At the connection cap (server-busy, Retry-After)"),
+                        "507": problem("The disk cannot hold the upload beside the open ones and the reserve (insufficient-storage)")
                     }
                 }
             },
@@ -92,7 +94,8 @@ pub fn document() -> Value {
                     "responses": {
                         "200": { "description": "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires; Cache-Control: no-store" },
                         "404": { "description": "Unknown upload (or another focal point's)" },
-                        "410": { "description": "Expired" }
+                        "410": { "description": "Expired" },
+                        "423": problem("A request holding the upload did not stop within 10 s")
                     }
                 },
                 "patch": {
@@ -108,7 +111,8 @@ pub fn document() -> Value {
                         "413": problem("Body past Upload-Length"),
                         "415": problem("Wrong Content-Type"),
                         "423": problem("Another PATCH is writing to this upload"),
-                        "460": problem("Upload-Checksum mismatch; nothing kept")
+                        "460": problem("Upload-Checksum mismatch; nothing kept"),
+                        "507": problem("The disk filled up; nothing of this body kept (insufficient-storage)")
                     }
                 },
                 "delete": {

@@ -44,6 +44,52 @@ impl UploadState {
     pub fn is_complete(&self) -> bool {
         self.offset == self.info.length
     }
+
+    pub fn extent(&self) -> UploadExtent {
+        UploadExtent {
+            owner: self.info.owner,
+            length: self.info.length,
+            offset: self.offset,
+            expires_at: self.info.expires_at,
+        }
+    }
+}
+
+/// The part of an upload that quotas and the sweeper look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadExtent {
+    pub owner: i64,
+    pub length: u64,
+    /// Bytes received and kept.
+    pub offset: u64,
+    /// Unix seconds; `None` once kept.
+    pub expires_at: Option<i64>,
+}
+
+/// What a focal point's open uploads (not part of a submission, not expired) take, and what
+/// every open upload still has to receive, for quotas and the free-space check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UploadUsage {
+    /// The owner's open uploads.
+    pub open_uploads: u64,
+    /// The sum of their `Upload-Length`s.
+    pub open_bytes: u64,
+    /// Bytes that every owner's open uploads have declared but not yet received.
+    pub pending_bytes: u64,
+}
+
+impl UploadUsage {
+    /// Adds `upload` (of any owner) to the usage of `owner` at unix time `now`.
+    pub fn count(&mut self, owner: i64, now: i64, upload: &UploadExtent) {
+        if upload.expires_at.is_none_or(|at| at <= now) {
+            return;
+        }
+        self.pending_bytes += upload.length.saturating_sub(upload.offset);
+        if upload.owner == owner {
+            self.open_uploads += 1;
+            self.open_bytes += upload.length;
+        }
+    }
 }
 
 /// Appends one PATCH's bytes. Nothing is visible to HEAD until `commit`, except that a
@@ -68,6 +114,38 @@ pub trait UploadStore: Send + Sync + 'static {
     /// The upload now belongs to a submission: it no longer expires.
     fn keep(&self, id: Uuid) -> Result<()>;
     fn delete(&self, id: Uuid) -> Result<()>;
+    /// Uploads past their expiry (not kept) at unix time `now`. This default reads every upload;
+    /// `DiskUploadStore` answers from memory.
+    fn expired(&self, now: i64) -> Result<Vec<Uuid>> {
+        let mut expired = Vec::new();
+        for id in self.ids()? {
+            if let Some(u) = self.get(id)?
+                && u.info.expires_at.is_some_and(|at| at <= now)
+            {
+                expired.push(id);
+            }
+        }
+        Ok(expired)
+    }
+    /// What `owner`'s open uploads take at unix time `now`. This default reads every upload.
+    fn usage(&self, owner: i64, now: i64) -> Result<UploadUsage> {
+        let mut usage = UploadUsage::default();
+        for id in self.ids()? {
+            if let Some(u) = self.get(id)? {
+                usage.count(owner, now, &u.extent());
+            }
+        }
+        Ok(usage)
+    }
+    /// Bytes still free where the uploads are stored, if the store can tell.
+    fn available_bytes(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+    /// Removes what a failed creation or a crash left behind (temporary files, data without
+    /// info); returns how many. A store that leaves nothing behind has nothing to do.
+    fn remove_strays(&self) -> Result<usize> {
+        Ok(0)
+    }
     fn reader(&self, id: Uuid) -> Result<Box<dyn Read + Send>>;
     fn ids(&self) -> Result<Vec<Uuid>>;
     /// Creates the complete upload `info` from the file at `path`, whose bytes the caller has

@@ -1,8 +1,9 @@
 //! tus 1.0.0 at /api/v1/uploads: core protocol plus creation, creation-with-upload,
 //! expiration, checksum and termination.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -16,6 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
 use paks_protocol::{ProblemType, validate_file_name};
 use sha1::Digest;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use uuid::Uuid;
 
 use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking};
@@ -44,31 +46,101 @@ pub fn routes() -> Router<SharedState> {
         }))
 }
 
-/// Upload ids with a request writing to them: one writer at a time.
+/// How long a request waits for the request holding its upload to stop.
+const TAKEOVER_WAIT: Duration = Duration::from_secs(10);
+
+/// One request at a time per upload. A request that finds its upload held asks the holder to
+/// stop, as tusd does: a PATCH then keeps what it received, commits and lets go, so a client
+/// that vanished mid-PATCH cannot hold the upload and the resuming client's HEAD or PATCH goes
+/// through.
 #[derive(Default)]
-pub(crate) struct UploadLocks(Arc<Mutex<HashSet<Uuid>>>);
+pub(crate) struct UploadLocks {
+    held: Arc<Mutex<HashMap<Uuid, Arc<LockSlot>>>>,
+    /// Makes a creation's quota check and the creation one step.
+    creation: tokio::sync::Mutex<()>,
+}
+
+struct LockSlot {
+    turn: Arc<Semaphore>,
+    /// Bumped to ask the holder to stop.
+    stop: watch::Sender<u64>,
+}
 
 pub(crate) struct UploadLock {
     id: Uuid,
-    set: Arc<Mutex<HashSet<Uuid>>>,
+    slot: Arc<LockSlot>,
+    held: Arc<Mutex<HashMap<Uuid, Arc<LockSlot>>>>,
+    permit: Option<OwnedSemaphorePermit>,
+    stop: watch::Receiver<u64>,
 }
 
 impl UploadLocks {
-    fn try_lock(&self, id: Uuid) -> ApiResult<UploadLock> {
-        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if !set.insert(id) {
-            return Err(ProblemResponse::new(
-                ProblemType::UploadLocked,
-                "another request is writing to this upload; retry shortly",
-            ));
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<LockSlot>>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn lock(&self, id: Uuid) -> ApiResult<UploadLock> {
+        let slot = self
+            .held()
+            .entry(id)
+            .or_insert_with(|| {
+                Arc::new(LockSlot { turn: Arc::new(Semaphore::new(1)), stop: watch::channel(0).0 })
+            })
+            .clone();
+        let permit = match slot.turn.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                slot.stop.send_modify(|n| *n += 1);
+                match tokio::time::timeout(TAKEOVER_WAIT, slot.turn.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    _ => {
+                        forget_if_unused(&self.held, id, &slot);
+                        return Err(ProblemResponse::new(
+                            ProblemType::UploadLocked,
+                            "another request is writing to this upload; retry shortly",
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(UploadLock {
+            id,
+            stop: slot.stop.subscribe(),
+            slot,
+            held: self.held.clone(),
+            permit: Some(permit),
+        })
+    }
+
+    /// Asks every request holding an upload to stop (at shutdown).
+    pub(crate) fn release_all(&self) {
+        for slot in self.held().values() {
+            slot.stop.send_modify(|n| *n += 1);
         }
-        Ok(UploadLock { id, set: self.0.clone() })
+    }
+}
+
+/// Removes `id`'s slot when nobody but the map and the caller holds it.
+fn forget_if_unused(held: &Mutex<HashMap<Uuid, Arc<LockSlot>>>, id: Uuid, slot: &Arc<LockSlot>) {
+    let mut held = held.lock().unwrap_or_else(|p| p.into_inner());
+    if Arc::strong_count(slot) <= 2 {
+        held.remove(&id);
+    }
+}
+
+impl UploadLock {
+    /// Completes when another request asks for this upload.
+    async fn stop_requested(&mut self) {
+        if self.stop.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
 impl Drop for UploadLock {
     fn drop(&mut self) {
-        self.set.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
+        self.permit.take();
+        forget_if_unused(&self.held, self.id, &self.slot);
     }
 }
 
@@ -246,6 +318,79 @@ fn has_body(headers: &HeaderMap) -> bool {
             .is_some_and(|v| v != "0")
 }
 
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn is_disk_full(e: &Error) -> bool {
+    matches!(e, Error::Io { source, .. } | Error::IoPlain(source)
+        if source.kind() == std::io::ErrorKind::StorageFull)
+}
+
+fn disk_full() -> ProblemResponse {
+    ProblemResponse::new(
+        ProblemType::InsufficientStorage,
+        "the server's disk is full; nothing of this request was kept. Try again later",
+    )
+}
+
+/// Refuses an upload of `length` bytes that would pass the focal point's quotas or that the
+/// disk cannot hold beside every open upload's remaining bytes and the reserve.
+async fn check_room(state: &SharedState, owner: i64, length: u64) -> ApiResult<()> {
+    let store = state.uploads.clone();
+    let now = crate::clock::now().unix_timestamp();
+    let (usage, available) =
+        blocking(move || Ok((store.usage(owner, now)?, store.available_bytes()?))).await?;
+    let config = &state.config;
+    let ttl_hours = config.upload_ttl.as_secs() / 3600;
+    if usage.open_uploads >= u64::from(config.max_open_uploads) {
+        return Err(ProblemResponse::new(
+            ProblemType::UploadQuotaExceeded,
+            format!(
+                "this focal point already has {} uploads that are not part of a submission, \
+                 the limit. Submit the cases they belong to or delete uploads no longer needed; \
+                 unused uploads are deleted {ttl_hours} hours after they were created",
+                usage.open_uploads
+            ),
+        ));
+    }
+    let open_bytes = usage.open_bytes.saturating_add(length);
+    if open_bytes > config.max_open_upload_bytes {
+        return Err(ProblemResponse::new(
+            ProblemType::UploadQuotaExceeded,
+            format!(
+                "with this file ({}) this focal point's uploads not yet part of a submission \
+                 would take {}, above the limit of {}. Submit the cases they belong to first",
+                mib(length),
+                mib(open_bytes),
+                mib(config.max_open_upload_bytes)
+            ),
+        ));
+    }
+    let needed =
+        usage.pending_bytes.saturating_add(length).saturating_add(config.disk_reserve_bytes);
+    if let Some(free) = available
+        && free < needed
+    {
+        tracing::warn!(
+            free,
+            pending = usage.pending_bytes,
+            length,
+            reserve = config.disk_reserve_bytes,
+            "upload refused: the disk is too full"
+        );
+        return Err(ProblemResponse::new(
+            ProblemType::InsufficientStorage,
+            format!(
+                "the server's disk has no room for a file of {} now. Try again later; the \
+                 server's operator has to free space",
+                mib(length)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body) -> ApiResult {
     check_tus_resumable(&headers)?;
     let fp = authenticate(&state, &headers).await?;
@@ -290,14 +435,28 @@ async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body
         sha256: None,
     };
     let id = info.id;
-    let store = state.uploads.clone();
-    let created = info.clone();
-    blocking(move || store.create(&created)).await?;
+    {
+        let _creating = state.locks.creation.lock().await;
+        check_room(&state, fp.id, length).await?;
+        let store = state.uploads.clone();
+        let created = info.clone();
+        blocking(move || store.create(&created))
+            .await
+            .map_err(|e| if is_disk_full(&e) { disk_full() } else { e.into() })?;
+    }
+    let location = HeaderValue::from_str(&format!("/api/v1/uploads/{id}"))
+        .map_err(|e| Error::Invalid(e.to_string()))?;
     let mut offset = None;
     if with_body {
-        let lock = state.locks.try_lock(id)?;
-        match write_body(&state, id, 0, length, checksum, body).await {
-            Ok(o) => offset = Some(o),
+        let mut lock = state.locks.lock(id).await?;
+        match write_body(&state, &mut lock, id, 0, length, checksum, body).await {
+            Ok(Written::Whole(o)) => offset = Some(o),
+            // The upload stays: a client still there resumes at Location.
+            Ok(Written::CutShort(o, why)) => {
+                return Err(cut_short(o, why)
+                    .with_header(header::LOCATION, location)
+                    .with_header(header::HeaderName::from_static("upload-offset"), o.into()));
+            }
             Err(problem) => {
                 let store = state.uploads.clone();
                 blocking(move || store.delete(id)).await?;
@@ -311,9 +470,7 @@ async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body
     }
     let mut res = StatusCode::CREATED.into_response();
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/uploads/{id}")) {
-        h.insert(header::LOCATION, v);
-    }
+    h.insert(header::LOCATION, location);
     if let Some(v) = expires_header(&info)? {
         h.insert("upload-expires", v);
     }
@@ -330,7 +487,12 @@ async fn head_upload(
 ) -> ApiResult {
     check_tus_resumable(&headers)?;
     let fp = authenticate(&state, &headers).await?;
-    let upload = live_upload(&state, &fp, parse_id(&id)?).await?;
+    let id = parse_id(&id)?;
+    live_upload(&state, &fp, id).await?;
+    // A PATCH still holding the upload (its client may be gone) stops and commits first, so the
+    // offset answered is the one to resume from.
+    let _lock = state.locks.lock(id).await?;
+    let upload = live_upload(&state, &fp, id).await?;
     let mut res = StatusCode::OK.into_response();
     let h = res.headers_mut();
     h.insert("upload-offset", HeaderValue::from(upload.offset));
@@ -360,7 +522,7 @@ async fn patch(
         .ok_or_else(|| bad_header("Upload-Offset is required"))?;
     let checksum = Checksum::parse(&headers)?;
     live_upload(&state, &fp, id).await?;
-    let _lock = state.locks.try_lock(id)?;
+    let mut lock = state.locks.lock(id).await?;
     let upload = live_upload(&state, &fp, id).await?;
     if offset != upload.offset {
         return Err(ProblemResponse::new(
@@ -379,7 +541,20 @@ async fn patch(
             ),
         ));
     }
-    let new_offset = write_body(&state, id, offset, upload.info.length, checksum, body).await?;
+    let new_offset = match write_body(
+        &state,
+        &mut lock,
+        id,
+        offset,
+        upload.info.length,
+        checksum,
+        body,
+    )
+    .await?
+    {
+        Written::Whole(o) => o,
+        Written::CutShort(o, why) => return Err(cut_short(o, why)),
+    };
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
     h.insert("upload-offset", HeaderValue::from(new_offset));
@@ -407,7 +582,7 @@ async fn terminate(
             "this upload is part of a submission",
         ));
     }
-    let _lock = state.locks.try_lock(id)?;
+    let _lock = state.locks.lock(id).await?;
     let store = state.uploads.clone();
     blocking(move || store.delete(id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -416,21 +591,39 @@ async fn terminate(
 enum BodyEnd {
     Complete,
     Broken,
+    TakenOver,
     TooLong,
     WriterGone,
 }
 
-/// Streams `body` into the upload at `offset`. Keeps what arrived if the connection breaks
-/// (unless a checksum was announced, which can then not be checked); keeps nothing on a
-/// checksum mismatch or a body past `length`.
+/// What a body brought that was kept.
+enum Written {
+    /// All of it; the new offset.
+    Whole(u64),
+    /// It ended early (why) and what arrived is kept: the new offset.
+    CutShort(u64, &'static str),
+}
+
+fn cut_short(offset: u64, why: &str) -> ProblemResponse {
+    ProblemResponse::new(
+        ProblemType::IncompleteBody,
+        format!("the body {why}; {offset} bytes are kept, resume from there"),
+    )
+}
+
+/// Streams `body` into the upload at `offset`. Keeps what arrived if the connection breaks,
+/// the client goes quiet, or another request takes the upload over (unless a checksum was
+/// announced, which can then not be checked); keeps nothing on a checksum mismatch or a body
+/// past `length`.
 async fn write_body(
     state: &SharedState,
+    lock: &mut UploadLock,
     id: Uuid,
     offset: u64,
     length: u64,
     mut checksum: Option<Checksum>,
     body: Body,
-) -> ApiResult<u64> {
+) -> ApiResult<Written> {
     let store = state.uploads.clone();
     let writer = blocking(move || store.writer(id, offset)).await.map_err(|e| match e {
         Error::Conflict(detail) => ProblemResponse::new(ProblemType::OffsetMismatch, detail),
@@ -451,7 +644,12 @@ async fn write_body(
     let mut buf = Vec::with_capacity(WRITE_CHUNK);
     let mut body = body;
     let end = loop {
-        match body.frame().await {
+        let frame = tokio::select! {
+            biased;
+            () = lock.stop_requested() => break BodyEnd::TakenOver,
+            frame = body.frame() => frame,
+        };
+        match frame {
             None => break BodyEnd::Complete,
             Some(Err(e)) => {
                 tracing::info!(upload = %id, error = %e, "upload body broke off");
@@ -480,7 +678,7 @@ async fn write_body(
     };
     let keep = match end {
         BodyEnd::Complete => checksum.take().is_none_or(Checksum::matches),
-        BodyEnd::Broken => checksum.is_none(),
+        BodyEnd::Broken | BodyEnd::TakenOver => checksum.is_none(),
         BodyEnd::TooLong | BodyEnd::WriterGone => false,
     };
     if keep && !buf.is_empty() {
@@ -491,7 +689,7 @@ async fn write_body(
     let (writer, written) = write_task.await.map_err(|e| Error::Join(e.to_string()))?;
     if let Err(e) = written {
         blocking(move || writer.rollback()).await?;
-        return Err(e.into());
+        return Err(if is_disk_full(&e) { disk_full() } else { e.into() });
     }
     if !keep {
         blocking(move || writer.rollback()).await?;
@@ -504,7 +702,7 @@ async fn write_body(
                 ProblemType::BodyLongerThanUpload,
                 format!("the body goes past Upload-Length {length}; nothing of it was kept"),
             ),
-            BodyEnd::Broken => ProblemResponse::new(
+            BodyEnd::Broken | BodyEnd::TakenOver => ProblemResponse::new(
                 ProblemType::IncompleteBody,
                 "the body broke off before its checksum could be checked; nothing of it was kept",
             ),
@@ -519,12 +717,11 @@ async fn write_body(
         }
         Ok(new_offset)
     })
-    .await?;
-    match end {
-        BodyEnd::Broken => Err(ProblemResponse::new(
-            ProblemType::IncompleteBody,
-            format!("the body broke off; {new_offset} bytes are kept, resume from there"),
-        )),
-        _ => Ok(new_offset),
-    }
+    .await
+    .map_err(|e| if is_disk_full(&e) { disk_full() } else { e.into() })?;
+    Ok(match end {
+        BodyEnd::Broken => Written::CutShort(new_offset, "broke off"),
+        BodyEnd::TakenOver => Written::CutShort(new_offset, "was cut: another request took over"),
+        _ => Written::Whole(new_offset),
+    })
 }

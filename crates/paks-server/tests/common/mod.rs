@@ -424,3 +424,28 @@ pub fn raw_submission(
     ];
     (serde_json::to_vec(body).unwrap(), headers)
 }
+
+/// The head of a raw tus PATCH of `length` bytes at `offset`; `extra` holds more header lines,
+/// each ending in CRLF.
+pub fn raw_patch_head(loc: &str, token: &str, offset: u64, length: u64, extra: &str) -> String {
+    format!(
+        "PATCH {loc} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n\
+         Content-Type: application/offset+octet-stream\r\n{extra}Content-Length: {length}\r\n\r\n"
+    )
+}
+
+/// The head of a raw creation-with-upload whose body is the whole upload of `length` bytes.
+pub fn raw_creation_head(token: &str, length: u64) -> String {
+    format!(
+        "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Tus-Resumable: 1.0.0\r\nUpload-Length: {length}\r\n\
+         Content-Type: application/offset+octet-stream\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+/// Asserts that the upload at `location` is complete and holds `expected`.
+pub fn assert_upload_holds(s: &TestServer, location: &str, expected: &[u8]) {
+    let up = s.state().uploads.get(upload_id(location)).unwrap().unwrap();
+    assert_eq!(up.info.sha256.as_deref(), Some(sha256_hex(expected).as_str()));
+}

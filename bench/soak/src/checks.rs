@@ -379,6 +379,110 @@ pub fn temp_leftovers(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn job(case_id: i64, uid: &str, state: &str, submission: Option<&str>) -> DeskJob {
+        DeskJob {
+            desk: 0,
+            case_id,
+            case_uid: uid.into(),
+            case_version: 1,
+            state: state.into(),
+            phase: if submission.is_some() { "review" } else { "submit" }.into(),
+            submission_id: submission.map(str::to_owned),
+            idempotency_key: format!("key-{case_id}"),
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn evaluate_passes_a_clean_run_and_names_each_kind_of_loss() {
+        let uploads = std::env::temp_dir().join(format!("paks-soak-eval-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&uploads);
+        std::fs::create_dir_all(&uploads).unwrap();
+        let bytes = b"the stored upload";
+        let sha = hex::encode(Sha256::digest(bytes));
+        std::fs::write(uploads.join("u1.bin"), bytes).unwrap();
+        std::fs::write(uploads.join("u2.bin"), b"other bytes, same length").unwrap();
+        let sent = |name: &str| SentFile { name: name.into(), sha256: sha.clone(), size: 17 };
+        let file = |upload: &str, name: &str| ServerFile {
+            upload_id: upload.into(),
+            name: name.into(),
+            size: 17,
+            sha256: sha.clone(),
+        };
+        let cases = vec![
+            SubmittedCase { desk: 0, case_id: 1, files: vec![sent("a.bin")] },
+            SubmittedCase { desk: 0, case_id: 2, files: vec![sent("b.bin")] },
+        ];
+        let submission = |id: &str, uid: &str, files| ServerSubmission {
+            id: id.into(),
+            case_uid: uid.into(),
+            version: 1,
+            title: String::new(),
+            files,
+        };
+        let clean = ServerSnapshot {
+            submissions: vec![
+                submission("s1", "uid-1", vec![file("u1", "a.bin")]),
+                submission("s2", "uid-2", vec![file("u1", "b.bin")]),
+            ],
+            open_claims: vec![],
+            claims_total: 2,
+        };
+        let jobs = vec![job(1, "uid-1", "done", Some("s1")), job(2, "uid-2", "done", Some("s2"))];
+        let evidence = Evidence {
+            submitted: &cases,
+            jobs: &jobs,
+            server: &clean,
+            uploads_dir: &uploads,
+            temp_leftovers: &[],
+            desk_command_errors: &[],
+        };
+        let (checks, tally) = evaluate(&evidence).unwrap();
+        assert!(
+            checks.iter().all(|c| c.passed),
+            "{:?}",
+            checks.iter().map(|c| &c.detail).collect::<Vec<_>>()
+        );
+        assert_eq!((tally.files_verified, tally.lost_cases, tally.upload_files_unused), (2, 0, 1));
+
+        // Case 2 never reached PAKS, its job waits on a claim, and case 1's bytes are wrong.
+        let broken = ServerSnapshot {
+            submissions: vec![submission("s1", "uid-1", vec![file("u2", "a.bin")])],
+            open_claims: vec![OpenClaim {
+                focal_point: 1,
+                key: "key-2".into(),
+                created_at: "2026-12-02T06:07:19Z".into(),
+            }],
+            claims_total: 2,
+        };
+        let jobs =
+            vec![job(1, "uid-1", "done", Some("s1")), job(2, "uid-2", "retry_scheduled", None)];
+        let leftovers = [PathBuf::from("uploads/x.info.tmp")];
+        let evidence =
+            Evidence { server: &broken, jobs: &jobs, temp_leftovers: &leftovers, ..evidence };
+        let (checks, tally) = evaluate(&evidence).unwrap();
+        let failed: Vec<&str> = checks.iter().filter(|c| !c.passed).map(|c| c.name).collect();
+        assert_eq!(
+            failed,
+            [
+                "every case at PAKS exactly once, its receipt at the desk",
+                "every file's SHA-256 and size match (desk, receipt row, stored bytes)",
+                "no job stuck: every outbox job done",
+                "no idempotency claim left in progress",
+                "nothing left in temp folders (server and desks)",
+            ]
+        );
+        assert_eq!((tally.lost_cases, tally.lost_files), (1, 2));
+        let claim = checks.iter().find(|c| c.name.contains("claim")).unwrap();
+        assert!(
+            claim.detail.contains("desk 0 case 2 (retry_scheduled/submit)"),
+            "{}",
+            claim.detail
+        );
+        std::fs::remove_dir_all(&uploads).unwrap();
+    }
 
     #[test]
     fn temp_leftovers_finds_temp_files_and_unpaired_uploads_only() {

@@ -80,6 +80,9 @@ struct Options {
     /// Share of connections the proxy resets after a random number of bytes.
     #[arg(long, env = "SOAK_CUT_PROBABILITY", default_value_t = 0.3)]
     cut_probability: f64,
+    /// Share of submission POSTs whose connection is reset within 30 ms of the request.
+    #[arg(long, env = "SOAK_ANSWER_CUT_PROBABILITY", default_value_t = 0.25)]
+    answer_cut_probability: f64,
     /// Mean seconds between server SIGKILLs.
     #[arg(long, env = "SOAK_SERVER_KILL_EVERY_S", default_value_t = 45.0)]
     server_kill_every_s: f64,
@@ -271,7 +274,10 @@ async fn soak(setup: &Setup<'_>, disk: &SmallDisk) -> anyhow::Result<bool> {
     }
     server.lock().await.start().await?;
     let target: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let proxy = Arc::new(CuttingProxy::start(target, opts.cut_probability, rng.fork()).await?);
+    let proxy = Arc::new(
+        CuttingProxy::start(target, opts.cut_probability, opts.answer_cut_probability, rng.fork())
+            .await?,
+    );
     let url = format!("http://{}", proxy.addr());
     let mut set_up = JoinSet::new();
     for (d, token) in desks.iter().zip(tokens) {

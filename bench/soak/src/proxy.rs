@@ -1,7 +1,9 @@
 //! The cutting proxy between the desks and PAKS, on 127.0.0.1. Some connections are reset after
 //! a random number of bytes (either way: a request cut while it is sent, an answer lost after
-//! the server acted); during an outage every open connection is reset and new ones are reset
-//! as they arrive. In the quiet phase it only relays.
+//! the server acted); some submission POSTs are let through whole and the connection is reset
+//! within 30 ms, before or after PAKS answers (the link dropping while the desk waits for its
+//! receipt); during an outage every open connection is reset and new ones are reset as they
+//! arrive. In the quiet phase it only relays.
 //!
 //! The shaped-link benchmark has a proxy too (`crates/desk-sync/examples/shaped_link.rs`), but it
 //! delays and cuts on a clock, not per connection, and lives in another crate's example; this
@@ -23,10 +25,15 @@ use crate::rng::Rng;
 const SMALL_CUT_BYTES: u64 = 16 * 1024;
 const LARGE_CUT_BYTES: u64 = 4 << 20;
 
+/// What a submission's request starts with (plain HTTP/1.1 on loopback).
+const SUBMISSION_POST: &[u8] = b"POST /api/v1/submissions";
+
 #[derive(Default)]
 pub struct ProxyCounters {
     pub connections: AtomicU64,
     pub cut_mid_stream: AtomicU64,
+    pub submission_posts: AtomicU64,
+    pub cut_awaiting_answer: AtomicU64,
     pub reset_by_outage: AtomicU64,
     pub refused_during_outage: AtomicU64,
     pub bytes_relayed: AtomicU64,
@@ -35,6 +42,7 @@ pub struct ProxyCounters {
 struct ProxyState {
     target: SocketAddr,
     cut_probability: f64,
+    answer_cut_probability: f64,
     rng: Mutex<Rng>,
     quiet: AtomicBool,
     down: AtomicBool,
@@ -56,12 +64,18 @@ impl Drop for CuttingProxy {
 }
 
 impl CuttingProxy {
-    pub async fn start(target: SocketAddr, cut_probability: f64, rng: Rng) -> anyhow::Result<Self> {
+    pub async fn start(
+        target: SocketAddr,
+        cut_probability: f64,
+        answer_cut_probability: f64,
+        rng: Rng,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(ProxyState {
             target,
             cut_probability,
+            answer_cut_probability,
             rng: Mutex::new(rng),
             quiet: AtomicBool::new(true),
             down: AtomicBool::new(false),
@@ -139,10 +153,21 @@ fn planned_cut(state: &ProxyState) -> Option<u64> {
     })
 }
 
-#[derive(PartialEq)]
+/// Whether to lose this submission's answer, and when: within 30 ms of the request, so the
+/// reset falls before, while or just after PAKS acts on it.
+fn planned_answer_cut(state: &ProxyState) -> Option<std::time::Duration> {
+    if state.quiet.load(Ordering::SeqCst) {
+        return None;
+    }
+    let Ok(mut rng) = state.rng.lock() else { return None };
+    rng.chance(state.answer_cut_probability)
+        .then(|| std::time::Duration::from_millis(rng.below(0, 30)))
+}
+
 enum End {
     Closed,
     Cut,
+    AnswerCut,
     Outage,
 }
 
@@ -164,6 +189,7 @@ async fn relay(
     let mut cbuf = vec![0u8; 64 * 1024];
     let mut ubuf = vec![0u8; 64 * 1024];
     let mut passed = 0u64;
+    let mut answer_cut: Option<tokio::time::Instant> = None;
     let (mut client_eof, mut upstream_eof) = (false, false);
     let end = {
         let (mut cr, mut cw) = client.split();
@@ -172,11 +198,15 @@ async fn relay(
             if client_eof && upstream_eof {
                 break End::Closed;
             }
+            let far = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
             let (read, to_upstream) = tokio::select! {
                 changed = outages.changed() => match changed {
                     Ok(()) => break End::Outage,
                     Err(_) => break End::Closed,
                 },
+                _ = tokio::time::sleep_until(answer_cut.unwrap_or(far)), if answer_cut.is_some() => {
+                    break End::AnswerCut;
+                }
                 r = cr.read(&mut cbuf), if !client_eof => (r, true),
                 r = ur.read(&mut ubuf), if !upstream_eof => (r, false),
             };
@@ -193,6 +223,19 @@ async fn relay(
                 }
                 Ok(n) => n,
             };
+            if !to_upstream && answer_cut.is_some() {
+                // The answer came first: it is lost with the connection.
+                break End::AnswerCut;
+            }
+            if to_upstream && cbuf[..n].windows(SUBMISSION_POST.len()).any(|w| w == SUBMISSION_POST)
+            {
+                state.counters.submission_posts.fetch_add(1, Ordering::Relaxed);
+                if answer_cut.is_none()
+                    && let Some(after) = planned_answer_cut(&state)
+                {
+                    answer_cut = Some(tokio::time::Instant::now() + after);
+                }
+            }
             let (take, cut_now) = allowance(cut_at, passed, n);
             let written = if to_upstream {
                 uw.write_all(&cbuf[..take]).await
@@ -212,6 +255,7 @@ async fn relay(
     match end {
         End::Closed => return,
         End::Cut => state.counters.cut_mid_stream.fetch_add(1, Ordering::Relaxed),
+        End::AnswerCut => state.counters.cut_awaiting_answer.fetch_add(1, Ordering::Relaxed),
         End::Outage => state.counters.reset_by_outage.fetch_add(1, Ordering::Relaxed),
     };
     let _ = client.set_zero_linger();

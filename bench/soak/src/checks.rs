@@ -11,20 +11,23 @@ use crate::desk::{SentFile, SubmittedCase, sha256_of_file};
 pub struct Check {
     pub name: &'static str,
     pub passed: bool,
+    /// The figure, or the first problems.
     pub detail: String,
+    /// Every problem found.
+    pub problems: Vec<String>,
 }
 
 impl Check {
     fn new(name: &'static str, problems: &[String], ok_detail: String) -> Self {
         if problems.is_empty() {
-            Check { name, passed: true, detail: ok_detail }
+            Check { name, passed: true, detail: ok_detail, problems: Vec::new() }
         } else {
             let mut detail = format!("{} problem(s): ", problems.len());
             detail.push_str(&problems.iter().take(5).cloned().collect::<Vec<_>>().join("; "));
             if problems.len() > 5 {
                 detail.push_str(&format!("; … {} more", problems.len() - 5));
             }
-            Check { name, passed: false, detail }
+            Check { name, passed: false, detail, problems: problems.to_vec() }
         }
     }
 }

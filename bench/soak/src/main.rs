@@ -433,6 +433,11 @@ async fn soak(setup: &Setup<'_>, disk: &SmallDisk) -> anyhow::Result<bool> {
     );
     println!("{text}");
     std::fs::write(setup.out.join("report.md"), &text)?;
+    let mut problems = String::new();
+    for c in checks.iter().filter(|c| !c.passed) {
+        let _ = writeln!(problems, "## {}\n{}\n", c.name, c.problems.join("\n"));
+    }
+    std::fs::write(setup.out.join("problems.txt"), problems)?;
     Ok(checks.iter().all(|c| c.passed))
 }
 
@@ -840,6 +845,15 @@ fn report(
             "{} ({:.0}% of connections drawn)",
             load(&p.cut_mid_stream),
             opts.cut_probability * 100.0
+        ),
+    );
+    row(
+        "submission POSTs whose answer was cut off",
+        format!(
+            "{} of {} POSTs seen ({:.0}% drawn; reset 0–30 ms after the request)",
+            load(&p.cut_awaiting_answer),
+            load(&p.submission_posts),
+            opts.answer_cut_probability * 100.0
         ),
     );
     row(

@@ -10,9 +10,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup."
+        "The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup (`paks-desk-cli backup restore`)."
     )]
     NotADatabase { path: PathBuf },
+
+    #[error(
+        "The PAKS Desk database is damaged ({detail}). Restore the newest good backup: `paks-desk-cli backup restore`, or the button PAKS Desk shows when it starts. The damaged file is kept aside, never deleted."
+    )]
+    DatabaseDamaged { path: PathBuf, detail: String },
+
+    #[error("There is no good backup in {dir} to restore.")]
+    NoBackup { dir: PathBuf },
+
+    #[error("There is no backup named {0} (see `paks-desk-cli backup list`).")]
+    BackupNotFound(String),
+
+    #[error("The backup could not be written: {0}. The database itself is unchanged.")]
+    Backup(String),
 
     #[error(
         "This data was written by a newer PAKS Desk (database version {found}; this app knows up to {supported}). Install the newer version; nothing was changed."
@@ -126,6 +140,10 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NotADatabase { .. } => "not_a_database",
+            Error::DatabaseDamaged { .. } => "database_damaged",
+            Error::NoBackup { .. } => "no_backup",
+            Error::BackupNotFound(_) => "backup_not_found",
+            Error::Backup(_) => "backup",
             Error::DatabaseTooNew { .. } => "database_too_new",
             Error::ReadOnly { .. } => "read_only",
             Error::DiskFull => "disk_full",
@@ -166,6 +184,9 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
             Some(ErrorCode::ReadOnly) => Error::ReadOnly { path: PathBuf::new() },
             Some(ErrorCode::NotADatabase) => Error::NotADatabase { path: PathBuf::new() },
+            Some(ErrorCode::DatabaseCorrupt) => {
+                Error::DatabaseDamaged { path: PathBuf::new(), detail: err.to_string() }
+            }
             _ => Error::Database(err),
         }
     }

@@ -10,12 +10,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup (`paks-desk-cli backup restore`)."
+        "The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup."
     )]
     NotADatabase { path: PathBuf },
 
     #[error(
-        "The PAKS Desk database is damaged ({detail}). Restore the newest good backup: `paks-desk-cli backup restore`, or the button PAKS Desk shows when it starts. The damaged file is kept aside, never deleted."
+        "The PAKS Desk database is damaged ({detail}), so it was not opened; nothing was changed. Copies of it are kept in the data folder's backups folder: do not delete anything there."
     )]
     DatabaseDamaged { path: PathBuf, detail: String },
 

@@ -15,6 +15,20 @@ pub enum Error {
     NotADatabase { path: PathBuf },
 
     #[error(
+        "The PAKS Desk database is damaged ({detail}), so it was not opened; nothing was changed. Copies of it are kept in the data folder's backups folder: do not delete anything there."
+    )]
+    DatabaseDamaged { path: PathBuf, detail: String },
+
+    #[error("There is no good backup in {dir} to restore.")]
+    NoBackup { dir: PathBuf },
+
+    #[error("There is no backup named {0} (see `paks-desk-cli backup list`).")]
+    BackupNotFound(String),
+
+    #[error("The backup could not be written: {0}. The database itself is unchanged.")]
+    Backup(String),
+
+    #[error(
         "This data was written by a newer PAKS Desk (database version {found}; this app knows up to {supported}). Install the newer version; nothing was changed."
     )]
     DatabaseTooNew { found: usize, supported: usize },
@@ -126,6 +140,10 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NotADatabase { .. } => "not_a_database",
+            Error::DatabaseDamaged { .. } => "database_damaged",
+            Error::NoBackup { .. } => "no_backup",
+            Error::BackupNotFound(_) => "backup_not_found",
+            Error::Backup(_) => "backup",
             Error::DatabaseTooNew { .. } => "database_too_new",
             Error::ReadOnly { .. } => "read_only",
             Error::DiskFull => "disk_full",
@@ -166,6 +184,9 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
             Some(ErrorCode::ReadOnly) => Error::ReadOnly { path: PathBuf::new() },
             Some(ErrorCode::NotADatabase) => Error::NotADatabase { path: PathBuf::new() },
+            Some(ErrorCode::DatabaseCorrupt) => {
+                Error::DatabaseDamaged { path: PathBuf::new(), detail: err.to_string() }
+            }
             _ => Error::Database(err),
         }
     }

@@ -44,6 +44,9 @@ pub fn with_path(err: rusqlite::Error, path: &Path) -> Error {
     match Error::from(err) {
         Error::NotADatabase { .. } => Error::NotADatabase { path: path.to_owned() },
         Error::ReadOnly { .. } => Error::ReadOnly { path: path.to_owned() },
+        Error::DatabaseDamaged { detail, .. } => {
+            Error::DatabaseDamaged { path: path.to_owned(), detail }
+        }
         Error::Database(err)
             if err.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) =>
         {

@@ -19,10 +19,15 @@ pub fn latest_version() -> usize {
     STEPS.len()
 }
 
+/// The schema version `conn`'s database is at (0 when new).
+pub fn found_version(conn: &Connection) -> Result<u32> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    Ok(if found < 0 { 0 } else { u32::try_from(found).unwrap_or(u32::MAX) })
+}
+
 /// Brings `conn` up to date, refusing a database written by a newer app before touching it.
 pub fn apply(conn: &mut Connection) -> Result<()> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let found = usize::try_from(found).unwrap_or(0);
+    let found = usize::try_from(found_version(conn)?).unwrap_or(usize::MAX);
     if found > latest_version() {
         return Err(Error::DatabaseTooNew { found, supported: latest_version() });
     }

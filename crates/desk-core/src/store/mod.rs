@@ -1,5 +1,6 @@
 //! The local store: one SQLite file, one writer connection and a small pool of readers.
 
+pub mod backup;
 mod connection;
 pub mod migrations;
 
@@ -10,6 +11,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use backup::{BackupInfo, BackupKind};
 
 pub use connection::open as open_connection;
 
@@ -41,22 +43,59 @@ impl Store {
         Self::open_with_clock(dir, Arc::new(SystemClock))
     }
 
+    /// As [`Store::open`], with the clock that dates revisions and backups.
+    ///
+    /// An existing database is first checked (`quick_check`): a damaged one is refused with
+    /// [`Error::DatabaseDamaged`] before anything is written. It is backed up before a migration
+    /// (a failed backup stops the migration) and once a day (a failed daily backup is logged).
     pub fn open_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| Error::DataDir { path: dir.to_owned(), source })?;
+        create_private_dir(dir)?;
         let db_path = dir.join(DB_FILE);
+        let existed = std::fs::metadata(&db_path).is_ok_and(|m| m.len() > 0);
         let mut writer = connection::open(&db_path, false)?;
-        migrations::apply(&mut writer).map_err(|err| match err {
+        let about_file = |err: Error| match err {
             Error::Database(err) => connection::with_path(err, &db_path),
             Error::NotADatabase { .. } => Error::NotADatabase { path: db_path.clone() },
+            Error::DatabaseDamaged { detail, .. } => {
+                Error::DatabaseDamaged { path: db_path.clone(), detail }
+            }
             other => other,
-        })?;
-        Ok(Self {
+        };
+        if existed {
+            quick_check(&writer).map_err(about_file)?;
+            let found = migrations::found_version(&writer).map_err(about_file)?;
+            if found > 0 && usize::try_from(found).is_ok_and(|v| v < migrations::latest_version()) {
+                let now = clock.now_millis();
+                backup::make(&writer, dir, BackupKind::BeforeMigration, found, now)?;
+            }
+        }
+        migrations::apply(&mut writer).map_err(about_file)?;
+        let store = Self {
             dir: dir.to_owned(),
             db_path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             clock,
+        };
+        if existed && let Err(err) = store.backup_if_due() {
+            tracing::warn!(code = err.code(), "the daily backup failed: {err}");
+        }
+        Ok(store)
+    }
+
+    /// Makes the daily backup if none is younger than a day (by this store's clock).
+    pub fn backup_if_due(&self) -> Result<Option<BackupInfo>> {
+        if !backup::daily_due(&self.dir, self.now())? {
+            return Ok(None);
+        }
+        self.backup(BackupKind::Daily).map(Some)
+    }
+
+    /// Backs the database up now, from a reader: the writer is not held while it runs.
+    pub fn backup(&self, kind: BackupKind) -> Result<BackupInfo> {
+        self.read(|conn| {
+            let version = migrations::found_version(conn)?;
+            backup::make(conn, &self.dir, kind, version, self.now())
         })
     }
 
@@ -100,6 +139,26 @@ impl Store {
     pub fn integrity_check(&self) -> Result<String> {
         self.read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?))
     }
+}
+
+/// SQLite's fast structural check of every page; a damaged database fails it or errors out.
+fn quick_check(conn: &Connection) -> Result<()> {
+    let first: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+    if first == "ok" {
+        return Ok(());
+    }
+    Err(Error::DatabaseDamaged { path: PathBuf::new(), detail: first })
+}
+
+/// Creates the data folder (and its parents) readable by its owner only, as SSH does for
+/// `~/.ssh`: it holds the cases, the PAKS token file and the server key. An existing folder keeps
+/// its mode: the user may have chosen it.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| Error::DataDir { path: dir.to_owned(), source })
 }
 
 /// A poisoned lock only means another thread panicked mid-call; SQLite rolled its work back.

@@ -228,6 +228,8 @@ impl UploadStore for DiskUploadStore {
             let _ = fs::remove_file(&data);
             return Err(e);
         }
-        Ok(())
+        // The renames must be on disk before a submission that names the upload commits: the
+        // work folder the file came from is removed at the next start.
+        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(Error::io(&self.dir))
     }
 }

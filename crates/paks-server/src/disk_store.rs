@@ -435,6 +435,8 @@ impl UploadStore for DiskUploadStore {
         }
         let extent = UploadState { offset: complete.length, info: complete }.extent();
         self.lock_index().insert(info.id, extent);
-        Ok(())
+        // The renames must be on disk before a submission that names the upload commits: the
+        // work folder the file came from is removed at the next start.
+        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(Error::io(&self.dir))
     }
 }

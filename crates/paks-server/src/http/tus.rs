@@ -48,6 +48,10 @@ pub fn routes() -> Router<SharedState> {
 
 /// How long a request waits for the request holding its upload to stop.
 const TAKEOVER_WAIT: Duration = Duration::from_secs(10);
+/// A PATCH asked to stop still reads what arrives without a pause this long...
+const STOP_DRAIN_PAUSE: Duration = Duration::from_millis(200);
+/// ...for at most this long.
+const STOP_DRAIN_MAX: Duration = Duration::from_secs(2);
 
 /// One request at a time per upload. A request that finds its upload held asks the holder to
 /// stop, as tusd does: a PATCH then keeps what it received, commits and lets go, so a client
@@ -643,11 +647,23 @@ async fn write_body(
     let mut received = 0u64;
     let mut buf = Vec::with_capacity(WRITE_CHUNK);
     let mut body = body;
+    let mut asked_to_stop: Option<tokio::time::Instant> = None;
     let end = loop {
-        let frame = tokio::select! {
-            biased;
-            () = lock.stop_requested() => break BodyEnd::TakenOver,
-            frame = body.frame() => frame,
+        let frame = match asked_to_stop {
+            None => tokio::select! {
+                biased;
+                () = lock.stop_requested() => {
+                    asked_to_stop = Some(tokio::time::Instant::now());
+                    continue;
+                }
+                frame = body.frame() => frame,
+            },
+            // Take what has already arrived, then let go.
+            Some(at) if at.elapsed() >= STOP_DRAIN_MAX => break BodyEnd::TakenOver,
+            Some(_) => match tokio::time::timeout(STOP_DRAIN_PAUSE, body.frame()).await {
+                Ok(frame) => frame,
+                Err(_) => break BodyEnd::TakenOver,
+            },
         };
         match frame {
             None => break BodyEnd::Complete,

@@ -113,7 +113,7 @@ pub fn detect_reader<R: Read + Seek>(
     Ok(detected)
 }
 
-fn detect_from<R: Read + Seek>(
+pub(crate) fn detect_from<R: Read + Seek>(
     mut reader: R,
     size: u64,
     ext: Option<&str>,

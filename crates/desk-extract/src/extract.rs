@@ -75,10 +75,13 @@ fn by_kind(
             let bytes = std::fs::read(path).map_err(DocError::Io)?;
             pdf::extract(&bytes, limits, on_count)
         }
-        DocKind::Pptx | DocKind::Ppsx | DocKind::Potx | DocKind::Docx | DocKind::Xlsx => {
-            zipped(open()?, kind, limits, on_count)
-        }
-        DocKind::Odp | DocKind::Odt => odf::document(open()?, kind, limits, on_count),
+        DocKind::Pptx
+        | DocKind::Ppsx
+        | DocKind::Potx
+        | DocKind::Docx
+        | DocKind::Xlsx
+        | DocKind::Odp
+        | DocKind::Odt => zipped(open()?, kind, limits, on_count),
         DocKind::Ppt | DocKind::Doc => {
             let converted = soffice::convert(path, kind, limits)?;
             let as_kind = if kind == DocKind::Ppt { DocKind::Pptx } else { DocKind::Docx };
@@ -105,7 +108,8 @@ fn by_kind(
     }
 }
 
-fn zipped<R: Read + Seek>(
+/// The text of a zip-based document (OOXML or ODF) of `kind`.
+pub(crate) fn zipped<R: Read + Seek>(
     archive: Archive<R>,
     kind: DocKind,
     limits: &Limits,
@@ -114,6 +118,7 @@ fn zipped<R: Read + Seek>(
     match kind {
         DocKind::Docx => ooxml::document(archive, limits, on_count),
         DocKind::Xlsx => xlsx::workbook(archive, limits, on_count),
+        DocKind::Odp | DocKind::Odt => odf::document(archive, kind, limits, on_count),
         _ => ooxml::presentation(archive, kind, limits, on_count),
     }
 }

@@ -162,11 +162,11 @@ impl Extraction {
             u.text.chars().chain(u.notes.iter().flat_map(|n| n.chars())).any(|c| !c.is_whitespace())
         });
         let read = total_units.saturating_sub(failed_pages.len() as u32);
-        let outcome = if !non_blank && failed_pages.is_empty() {
+        let outcome = if !non_blank && failed_pages.is_empty() && !collected.capped {
             if kind == DocKind::Pdf {
                 Outcome::NoTextLayer { pages: total_units, unit }
             } else {
-                Outcome::Indexed { pages: total_units, chars: 0, unit }
+                Outcome::Indexed { pages: total_units, chars: collected.chars, unit }
             }
         } else if !non_blank && read == 0 {
             Outcome::Damaged {
@@ -252,5 +252,42 @@ impl Collector {
         self.remaining = 0;
         self.out.capped = true;
         s
+    }
+}
+
+/// Characters a reader may still gather for the units of one file. Past the cap the
+/// [`Collector`] drops them anyway; stopping at the cap (plus one, so the cap is still seen)
+/// keeps elements that stand for many characters (`<text:s text:c="1000"/>`, a shared
+/// string repeated in a million cells) from multiplying a small part into gigabytes.
+#[derive(Debug)]
+pub(crate) struct Room(usize);
+
+impl Room {
+    pub fn for_limit(max_chars: usize) -> Self {
+        Self(max_chars.saturating_add(1))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn push_str(&mut self, out: &mut String, s: &str) {
+        for c in s.chars() {
+            if self.0 == 0 {
+                return;
+            }
+            out.push(c);
+            self.0 -= 1;
+        }
+    }
+
+    pub fn push(&mut self, out: &mut String, c: char) {
+        self.push_repeated(out, c, 1);
+    }
+
+    pub fn push_repeated(&mut self, out: &mut String, c: char, n: usize) {
+        let n = n.min(self.0);
+        out.extend(std::iter::repeat_n(c, n));
+        self.0 -= n;
     }
 }

@@ -83,6 +83,15 @@ impl DocKind {
         }
     }
 
+    /// A zip-based document (OOXML or ODF), read by `extract::zipped`.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn is_zipped(self) -> bool {
+        matches!(
+            self,
+            Self::Pptx | Self::Ppsx | Self::Potx | Self::Docx | Self::Xlsx | Self::Odp | Self::Odt
+        )
+    }
+
     /// What a search hit in this kind calls one unit of text.
     pub fn unit_label(self) -> &'static str {
         match self {

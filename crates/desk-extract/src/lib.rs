@@ -8,6 +8,8 @@ mod detect;
 mod error;
 mod extract;
 mod extraction;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod kind;
 mod limits;
 mod odf;

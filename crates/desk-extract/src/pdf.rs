@@ -38,11 +38,14 @@ pub(crate) fn extract(
     let mut pages: BTreeMap<u32, PageRead> = BTreeMap::new();
     let mut load_error = None;
     match first {
-        Ok(doc) => {
-            let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
-            on_count(u32::try_from(numbers.len()).unwrap_or(u32::MAX));
-            first_engine_pages(&doc, &numbers, limits.max_chars, &mut pages);
-        }
+        // Every call into an engine is contained: a panic outside would lose the whole file.
+        Ok(doc) => match catch_unwind(AssertUnwindSafe(|| page_numbers(&doc))) {
+            Ok(numbers) => {
+                on_count(u32::try_from(numbers.len()).unwrap_or(u32::MAX));
+                first_engine_pages(&doc, &numbers, limits.max_chars, &mut pages);
+            }
+            Err(_) => load_error = Some(format!("{ENGINE_1} crashed reading its page tree")),
+        },
         Err(FirstEngine::PasswordNeeded) => return Err(DocError::PasswordProtected),
         Err(FirstEngine::Unusable(reason)) => load_error = Some(reason),
     }
@@ -64,7 +67,10 @@ pub(crate) fn extract(
     if load_error.is_some() || !retry.is_empty() {
         match catch_unwind(AssertUnwindSafe(|| second_engine_open(bytes, encrypted))) {
             Ok(Ok(doc)) => {
-                let count = doc.page_count().unwrap_or(0);
+                let count = catch_unwind(AssertUnwindSafe(|| doc.page_count()))
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or(0);
                 let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
                 let todo: Vec<u32> = if load_error.is_some() {
                     on_count(count_u32);
@@ -131,6 +137,10 @@ pub(crate) fn extract(
         return Err(DocError::PasswordProtected);
     }
     Ok(Extraction::from_units(DocKind::Pdf, engine, collected, failed, total))
+}
+
+fn page_numbers(doc: &pdf_extract::Document) -> Vec<u32> {
+    doc.get_pages().keys().copied().collect()
 }
 
 enum FirstEngine {

@@ -7,7 +7,7 @@ use quick_xml::events::Event;
 
 use crate::archive::Archive;
 use crate::error::DocError;
-use crate::extraction::{Collector, Extraction};
+use crate::extraction::{Collector, Extraction, Room};
 use crate::kind::DocKind;
 use crate::limits::Limits;
 use crate::ooxml::main_part;
@@ -66,7 +66,8 @@ pub(crate) fn workbook<R: Read + Seek>(
         };
         // Chart sheets and dialog sheets have no cells; they are simply empty.
         match archive.read(&rel.target) {
-            Ok(Some(xml)) => match sheet_text(&decode(xml), &rel.target, &shared) {
+            Ok(Some(xml)) => match sheet_text(&decode(xml), &rel.target, &shared, limits.max_chars)
+            {
                 Ok(text) => collector.push(number, text, None),
                 Err(_) => failed.push(number),
             },
@@ -108,10 +109,16 @@ fn shared_strings(xml: &str, part: &str) -> Result<Vec<String>, DocError> {
     Ok(out)
 }
 
-/// Cells separated by tabs, rows by newlines.
-fn sheet_text(xml: &str, part: &str, shared: &[String]) -> Result<String, DocError> {
+/// Cells separated by tabs, rows by newlines; reading stops past `max_chars` characters.
+fn sheet_text(
+    xml: &str,
+    part: &str,
+    shared: &[String],
+    max_chars: usize,
+) -> Result<String, DocError> {
     let mut reader = Reader::from_str(xml);
     let mut out = String::new();
+    let mut room = Room::for_limit(max_chars);
     let mut cell_type: Option<String> = None;
     let mut value = String::new();
     let mut in_value = false;
@@ -142,13 +149,16 @@ fn sheet_text(xml: &str, part: &str, shared: &[String]) -> Result<String, DocErr
                     };
                     if !text.is_empty() {
                         if row_has_cell {
-                            out.push('\t');
+                            room.push(&mut out, '\t');
                         }
-                        out.push_str(text);
+                        room.push_str(&mut out, text);
                         row_has_cell = true;
                     }
+                    if room.is_empty() {
+                        break;
+                    }
                 }
-                "row" if row_has_cell => out.push('\n'),
+                "row" if row_has_cell => room.push(&mut out, '\n'),
                 _ => {}
             },
             Event::Text(t) if in_value => value.push_str(&t.xml10_content()),

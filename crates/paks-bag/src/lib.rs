@@ -10,6 +10,8 @@
 mod case_json;
 mod error;
 mod export;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod manifest;
 mod open;
 mod tags;

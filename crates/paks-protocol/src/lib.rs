@@ -6,6 +6,8 @@
 mod attachment;
 mod case;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod identity;
 mod problem;
 mod public;

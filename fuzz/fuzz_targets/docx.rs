@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    stable_fuzz::abort_on_escaping_panic(|| desk_extract::fuzzing::docx(data));
+});

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use clap::Args;
 use desk_core::Store;
 use desk_sync::{
-    Engine, Idle, Outbox, SubmissionJob, SyncEvent, SyncSettings, TokenStore, cancel_submission,
-    file_to_send, now_ms, submit_case,
+    Engine, Idle, KeyChange, Outbox, SubmissionJob, SyncError, SyncEvent, SyncSettings, TokenStore,
+    cancel_submission, file_to_send, now_ms, submit_case,
 };
 
 use crate::output;
@@ -29,6 +29,10 @@ pub struct ConnectArgs {
     /// Send automatically when PAKS is reachable (default: on).
     #[arg(long)]
     pub auto_send: Option<bool>,
+    /// Trust the server's new signing key when it differs from the one trusted before (only
+    /// once the PAKS team has confirmed that its key changed).
+    #[arg(long)]
+    pub accept_new_key: bool,
 }
 
 #[derive(Args)]
@@ -66,13 +70,22 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn connect(store: &Store, dir: &Path, args: ConnectArgs) -> anyhow::Result<ExitCode> {
-    let connected = runtime()?.block_on(desk_sync::connect(
+    let key_change = if args.accept_new_key { KeyChange::Accept } else { KeyChange::Refuse };
+    let connected = match runtime()?.block_on(desk_sync::connect(
         store,
         dir,
         &args.url,
         &args.token,
         args.proxy.clone(),
-    ))?;
+        key_change,
+    )) {
+        Err(e @ SyncError::ServerKeyChanged { .. }) => {
+            return Err(anyhow::anyhow!(
+                "{e}\nTo accept it, run connect again with --accept-new-key."
+            ));
+        }
+        other => other?,
+    };
     let mut settings = SyncSettings::load(store)?;
     if let Some(k) = args.bandwidth_kbps {
         settings.bandwidth_kbps = Some(k).filter(|k| *k > 0);
@@ -86,9 +99,7 @@ pub fn connect(store: &Store, dir: &Path, args: ConnectArgs) -> anyhow::Result<E
         connected.server_name, connected.paks_url, connected.key_id
     );
     if connected.key_changed {
-        println!(
-            "Note: this server's key changed since the last connection; the new key is now trusted."
-        );
+        println!("As you confirmed, the server's new key {} is now trusted.", connected.key_id);
     }
     println!("{}", connected.token_location.describe());
     Ok(ExitCode::SUCCESS)

@@ -258,6 +258,83 @@ fn connect_refuses_a_captive_portal_and_a_bad_token() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refused the access token"), "{err}");
     assert!(!dir.path().join("paks-token").exists(), "a refused token is not kept");
+
+    // Plain http:// to another computer would carry the token in clear: refused, in words.
+    let out = cli(dir.path(), &["connect", "http://paks.example.org", "--token", "t"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unencrypted") && err.contains("Use the https:// address"), "{err}");
+    assert!(!dir.path().join("paks-token").exists());
+}
+
+/// Forwards each new connection to whatever `target` holds at that moment.
+async fn switchable_forwarder(target: Arc<std::sync::Mutex<SocketAddr>>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else { return };
+            let to = *target.lock().unwrap();
+            tokio::spawn(async move {
+                let Ok(mut server) = tokio::net::TcpStream::connect(to).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    addr
+}
+
+fn token_for(server: &Server) -> String {
+    let (_, token) = paks_server::operator::add_focal_point(
+        &*server.state.meta,
+        "LAO",
+        "Phoxay",
+        "phoxay@mtc.gov.la",
+        Some(30),
+    )
+    .unwrap();
+    token
+}
+
+/// The key id `connect` printed: "… (server key 0123456789abcdef)."
+fn key_id_in(out: &str) -> String {
+    let start = out.find("(server key ").unwrap() + "(server key ".len();
+    out[start..start + 16].to_owned()
+}
+
+#[test]
+fn a_changed_server_key_is_refused_until_the_person_accepts_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let first = rt.block_on(start_server());
+    let second = rt.block_on(start_server());
+    let target = Arc::new(std::sync::Mutex::new(first.addr));
+    let address = rt.block_on(switchable_forwarder(target.clone()));
+    let url = format!("http://{address}");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+
+    let first_token = token_for(&first);
+    let old_key = key_id_in(&ok(data, &["connect", &url, "--token", &first_token]));
+
+    // Same address, another server (another key): refused, nothing kept, the token not sent.
+    *target.lock().unwrap() = second.addr;
+    let second_token = token_for(&second);
+    let out = cli(data, &["connect", &url, "--token", &second_token]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("now signs with another key") && err.contains(&old_key), "{err}");
+    assert!(err.contains("--accept-new-key"), "says how to accept: {err}");
+    let kept = std::fs::read_to_string(data.join("paks-token")).unwrap();
+    assert_eq!(kept.trim(), first_token, "the old token stays");
+
+    // The person accepted: the new key is pinned and said so.
+    let out = ok(data, &["connect", &url, "--token", &second_token, "--accept-new-key"]);
+    let new_key = key_id_in(&out);
+    assert_ne!(new_key, old_key);
+    assert!(err.contains(&new_key), "the refusal named the new key too: {err}");
+    assert!(out.contains("new key") && out.contains(&new_key), "{out}");
+    // From now on the new key is the pinned one: connecting again asks nothing.
+    ok(data, &["connect", &url, "--token", &second_token]);
 }
 
 /// A running server with a focal point, and a data folder with a complete case.
@@ -273,14 +350,7 @@ struct Setup {
 fn setup() -> Setup {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(start_server());
-    let (_, token) = paks_server::operator::add_focal_point(
-        &*server.state.meta,
-        "LAO",
-        "Phoxay",
-        "phoxay@mtc.gov.la",
-        Some(30),
-    )
-    .unwrap();
+    let token = token_for(&server);
     let dir = tempfile::tempdir().unwrap();
     let id = ready_case(dir.path());
     let url = format!("http://{}", server.addr);

@@ -339,6 +339,21 @@ fn odd_names_are_kept_for_display_and_never_used_as_paths() {
 }
 
 #[test]
+fn a_name_disguised_with_direction_characters_is_stored_as_paks_accepts_it() {
+    let (dir, store) = open();
+    let case = store.create_case("Direction marks", Some("LAO")).unwrap();
+    // "Budget <U+202E>fdp.exe" would show as "Budget exe.pdf": every direction control PAKS
+    // refuses in a name (U+202E, an isolate, the Arabic letter mark) is dropped from it.
+    let disguised = "Budget \u{202E}fdp.exe\u{2067}\u{061C}.pdf";
+    let path = copy_to(dir.path(), "three_pages.pdf", disguised);
+    let a = store.import_attachment(case.id, &path).unwrap().attachment;
+    assert_eq!(a.name, "Budget fdp.exe.pdf");
+    assert_eq!(paks_protocol::validate_file_name(&a.name), Ok(()), "PAKS takes the stored name");
+    let listed = store.attachments(case.id).unwrap();
+    assert_eq!(listed[0].name, "Budget fdp.exe.pdf", "the stored display name is the clean one");
+}
+
+#[test]
 fn check_files_names_the_cases_of_missing_and_damaged_files() {
     let (dir, store) = open();
     let a = store.create_case("Case A", Some("LAO")).unwrap();

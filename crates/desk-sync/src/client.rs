@@ -9,12 +9,22 @@ use paks_protocol::{
     CaseDocument, PROBLEM_CONTENT_TYPE, Problem, ProblemType, Receipt, ServerIdentity,
     SubmissionRequest, SubmissionStatus, case_sha256, verify_identity, verify_receipt,
 };
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
-use reqwest::{Response, StatusCode};
+use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::{Response, StatusCode, Url};
 use uuid::Uuid;
 
 use crate::backoff::parse_retry_after;
 use crate::error::{Result, SyncError};
+
+/// The most of an answer's body that is read: PAKS's JSON answers (a receipt, a status, an
+/// identity) are a few KiB; anything larger is not PAKS and must not fill the memory.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// The most of an error answer's body that is read: only its first words are shown.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// Same-origin redirects followed before giving up.
+const MAX_REDIRECTS: usize = 5;
 
 /// How the HTTP client is built.
 #[derive(Debug, Clone)]
@@ -101,10 +111,15 @@ impl PaksClient {
                 "'{base_url}' is not a web address ({e}), e.g. https://paks.example.org"
             ))
         })?;
-        if !matches!(base.scheme(), "http" | "https") {
-            return Err(SyncError::Invalid(format!(
-                "'{base_url}' must start with https:// (or http:// for a PAKS on this computer)"
-            )));
+        match base.scheme() {
+            "https" => {}
+            "http" if is_loopback(&base) => {}
+            "http" => return Err(SyncError::InsecureAddress { url: base.to_string() }),
+            _ => {
+                return Err(SyncError::Invalid(format!(
+                    "'{base_url}' must start with https:// (or http:// for a PAKS on this computer)"
+                )));
+            }
         }
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
@@ -118,7 +133,22 @@ impl PaksClient {
             .tcp_keepalive(Duration::from_secs(3))
             .tcp_keepalive_interval(Duration::from_secs(2))
             .tcp_keepalive_retries(3)
-            .user_agent(concat!("paks-desk/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!("paks-desk/", env!("CARGO_PKG_VERSION")))
+            // Every request carries the token (or a case): a redirect to another origin is
+            // answered as an error, never followed.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| first.origin() == attempt.url().origin());
+                if !same_origin {
+                    attempt.stop()
+                } else if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else {
+                    attempt.follow()
+                }
+            }));
         if let Some(proxy) = options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
             let proxy = reqwest::Proxy::all(proxy.trim()).map_err(|e| {
                 SyncError::Invalid(format!("The proxy '{proxy}' is not a valid address: {e}"))
@@ -147,6 +177,18 @@ impl PaksClient {
             .map_err(|e| SyncError::Garbled(format!("bad URL {path:?}: {e}")))
     }
 
+    /// `url` if it is on PAKS's own origin (scheme, host and port): the token goes nowhere else.
+    pub(crate) fn same_origin(&self, url: Url) -> Result<Url> {
+        if url.origin() == self.base.origin() {
+            Ok(url)
+        } else {
+            Err(SyncError::NotPaks(format!(
+                "PAKS named another address, {}, which is not sent the token",
+                url.origin().ascii_serialization()
+            )))
+        }
+    }
+
     pub(crate) fn token(&self) -> &str {
         &self.token
     }
@@ -168,7 +210,7 @@ impl PaksClient {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
-        let body = res.bytes().await?;
+        let body = read_answer(res, MAX_ANSWER_BYTES).await?;
         if !is_json {
             return Err(SyncError::NotPaks(format!(
                 "the identity address answered with {}",
@@ -216,7 +258,7 @@ impl PaksClient {
         if !res.status().is_success() {
             return Err(classify(res).await);
         }
-        let bytes = res.bytes().await?;
+        let bytes = read_answer(res, MAX_ANSWER_BYTES).await?;
         let receipt: Receipt = serde_json::from_slice(&bytes).map_err(|e| {
             SyncError::Garbled(format!(
                 "not a receipt ({e}): {}",
@@ -244,7 +286,7 @@ impl PaksClient {
         if !res.status().is_success() {
             return Err(classify(res).await);
         }
-        let bytes = res.bytes().await?;
+        let bytes = read_answer(res, MAX_ANSWER_BYTES).await?;
         let receipt: Receipt = serde_json::from_slice(&bytes)
             .map_err(|e| SyncError::Garbled(format!("not a receipt: {e}")))?;
         verify_receipt(pinned_key, &receipt).map_err(|e| SyncError::BadReceipt(e.to_string()))?;
@@ -261,7 +303,7 @@ impl PaksClient {
         if !res.status().is_success() {
             return Err(classify(res).await);
         }
-        let bytes = res.bytes().await?;
+        let bytes = read_answer(res, MAX_ANSWER_BYTES).await?;
         serde_json::from_slice(&bytes)
             .map_err(|e| SyncError::Garbled(format!("not a submission status: {e}")))
     }
@@ -322,7 +364,11 @@ pub(crate) async fn classify(res: Response) -> SyncError {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
     let is_problem = is_problem(&res);
-    let body = res.bytes().await.unwrap_or_default();
+    let redirected_to = status
+        .is_redirection()
+        .then(|| res.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .flatten();
+    let body = read_prefix(res, MAX_ERROR_BODY_BYTES).await;
     let problem: Option<Problem> =
         if is_problem { serde_json::from_slice(&body).ok() } else { None };
     let detail = problem.as_ref().map(|p| p.detail.clone()).unwrap_or_else(|| body_summary(&body));
@@ -330,6 +376,10 @@ pub(crate) async fn classify(res: Response) -> SyncError {
     let retry_after = retry_after
         .or_else(|| problem.as_ref().and_then(|p| p.retry_after).map(Duration::from_secs));
     match (status.as_u16(), kind) {
+        (300..=399, _) => SyncError::NotPaks(match redirected_to {
+            Some(to) => format!("HTTP {status}: it sends us to another address, {}", short(&to)),
+            None => format!("HTTP {status}: it sends us elsewhere"),
+        }),
         (429, _) | (503, _) if retry_after.is_some() => {
             SyncError::RateLimited { retry_after: retry_after.unwrap_or(Duration::from_secs(1)) }
         }
@@ -352,4 +402,46 @@ pub(crate) async fn classify(res: Response) -> SyncError {
             SyncError::Refused(text)
         }
     }
+}
+
+/// Whether plain HTTP to this address stays on this computer: 127.0.0.0/8, ::1, localhost.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else { return false };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// The whole body, or `Garbled` as soon as it grows past `limit` bytes.
+pub(crate) async fn read_answer(mut res: Response, limit: usize) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Err(SyncError::Garbled(format!(
+                "the answer is larger than {} KiB, which no PAKS answer is",
+                limit / 1024
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// At most the first `limit` bytes of the body (what arrived before a cut, if it broke).
+async fn read_prefix(mut res: Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match res.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())])
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body
 }

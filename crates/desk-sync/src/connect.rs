@@ -16,18 +16,30 @@ pub struct Connected {
     pub paks_url: String,
     pub server_name: String,
     pub key_id: String,
-    /// True when this address was known before with another key.
+    /// True when this address was known before with another key (pinned now, as confirmed).
     pub key_changed: bool,
     pub token_location: TokenLocation,
 }
 
-/// Checks `url` and `token` against PAKS and stores them (the token outside SQLite).
+/// What to do when the address answers with another key than the one pinned for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    /// Fail with `ServerKeyChanged` (the default: the person is asked first).
+    Refuse,
+    /// The person confirmed the new key (the PAKS team said it changed): pin it.
+    Accept,
+}
+
+/// Checks `url` and `token` against PAKS and stores them (the token outside SQLite). An address
+/// that answers with another key than the one pinned for it is refused before the token is
+/// sent, unless `key_change` is `Accept`.
 pub async fn connect(
     store: &Store,
     data_dir: &Path,
     url: &str,
     token: &str,
     proxy: Option<String>,
+    key_change: KeyChange,
 ) -> Result<Connected> {
     if token.trim().is_empty() {
         return Err(SyncError::Invalid(
@@ -41,10 +53,22 @@ pub async fn connect(
     };
     let client = PaksClient::new(url, token, options)?;
     let identity = client.identity(None).await.map_err(|e| at_connect(client.base_url(), e))?;
+    let pinned = settings
+        .server_key
+        .as_deref()
+        .filter(|_| settings.paks_url.as_deref() == Some(client.base_url()));
+    let key_changed = pinned.is_some_and(|k| k.trim() != identity.public_key.trim());
+    if key_changed && key_change == KeyChange::Refuse {
+        return Err(SyncError::ServerKeyChanged {
+            url: client.base_url().to_owned(),
+            old_key_id: pinned
+                .and_then(|k| paks_protocol::public_key_id(k).ok())
+                .unwrap_or_else(|| "unreadable".to_owned()),
+            new_key_id: identity.key_id,
+        });
+    }
     client.check_token().await.map_err(|e| at_connect(client.base_url(), e))?;
     let token_location = TokenStore::new(data_dir).save(token)?;
-    let key_changed = settings.paks_url.as_deref() == Some(client.base_url())
-        && settings.server_key.as_deref().is_some_and(|k| k != identity.public_key);
     settings.paks_url = Some(client.base_url().to_owned());
     settings.server_key = Some(identity.public_key.clone());
     settings.server_name = Some(identity.name.clone());

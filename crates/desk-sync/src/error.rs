@@ -67,6 +67,16 @@ pub enum SyncError {
     NotPaksAddress { url: String, detail: String },
 
     #[error(
+        "The address {url} starts with http://, so the access token would cross the network unencrypted, readable by anyone on the way. Use the https:// address the PAKS team gave you (plain http:// is only for a PAKS on this computer, such as http://127.0.0.1:8080)."
+    )]
+    InsecureAddress { url: String },
+
+    #[error(
+        "PAKS at {url} now signs with another key ({new_key_id}) than the one this app trusts ({old_key_id}). The PAKS team may have changed its key, or another server may be answering in its place, so nothing was sent to it, not even the token. Ask the PAKS team whether its key is now {new_key_id}; only if so, connect again and accept the new key."
+    )]
+    ServerKeyChanged { url: String, old_key_id: String, new_key_id: String },
+
+    #[error(
         "The system keyring could not be read ({0}). Unlock it (sign in to the desktop again); sending resumes by itself."
     )]
     Keyring(String),
@@ -106,6 +116,8 @@ impl SyncError {
             | SyncError::NotConnected
             | SyncError::AddressUnreachable { .. }
             | SyncError::NotPaksAddress { .. }
+            | SyncError::InsecureAddress { .. }
+            | SyncError::ServerKeyChanged { .. }
             | SyncError::Invalid(_) => false,
         }
     }
@@ -120,6 +132,8 @@ impl SyncError {
                 | SyncError::Unauthorized(_)
                 | SyncError::UploadExpired(_)
                 | SyncError::NotConnected
+                | SyncError::InsecureAddress { .. }
+                | SyncError::ServerKeyChanged { .. }
                 | SyncError::Invalid(_)
         )
     }
@@ -154,6 +168,8 @@ impl SyncError {
             SyncError::NotConnected => "not_connected",
             SyncError::AddressUnreachable { .. } => "address_unreachable",
             SyncError::NotPaksAddress { .. } => "not_paks_address",
+            SyncError::InsecureAddress { .. } => "insecure_address",
+            SyncError::ServerKeyChanged { .. } => "server_key_changed",
             SyncError::Keyring(_) => "keyring",
             SyncError::Invalid(_) => "invalid",
             SyncError::Outbox(_) => "outbox",

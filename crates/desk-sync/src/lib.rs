@@ -24,7 +24,7 @@ pub mod tus;
 pub mod worker;
 
 pub use client::{ClientOptions, PaksClient};
-pub use connect::{Connected, check_reachable, connect};
+pub use connect::{Connected, KeyChange, check_reachable, connect};
 pub use engine::{Engine, EngineOptions, now_ms};
 pub use error::{Result, SyncError};
 pub use outbox::{

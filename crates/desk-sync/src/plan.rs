@@ -178,6 +178,9 @@ pub fn next_action(input: &PlanInput<'_>) -> Action {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -33,6 +33,9 @@ pub fn validate_file_name(name: &str) -> Result<(), String> {
     if name.chars().any(char::is_control) {
         return Err("file name has control characters".into());
     }
+    if name.chars().any(crate::is_bidi_control) {
+        return Err("file name has invisible text-direction characters (such as U+202E), which can disguise its type".into());
+    }
     Ok(())
 }
 

@@ -125,6 +125,12 @@ impl Checker {
         if value.chars().any(char::is_control) {
             self.fail(pointer, "contains control characters");
         }
+        if value.chars().any(crate::is_bidi_control) {
+            self.fail(
+                pointer,
+                "contains invisible text-direction characters (such as U+202E), which can disguise what is shown",
+            );
+        }
     }
 
     fn text(&mut self, pointer: &str, value: &str) {

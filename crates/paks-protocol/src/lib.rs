@@ -29,7 +29,8 @@ pub use identity::{
 pub use problem::{FieldError, PROBLEM_CONTENT_TYPE, Problem, ProblemType};
 pub use public::{PublishedCase, PublishedCaseList, PublishedCaseSummary, PublishedFile};
 pub use receipt::{
-    RECEIPT_SIGNING_CONTEXT, RECEIPT_VERSION, Receipt, ReceiptFile, key_id, verify_receipt,
+    RECEIPT_SIGNING_CONTEXT, RECEIPT_VERSION, Receipt, ReceiptFile, key_id, public_key_id,
+    verify_receipt,
 };
 pub use schema::component_schemas;
 pub use status::{SubmissionState, SubmissionStatus};
@@ -42,6 +43,14 @@ pub const API_VERSION: &str = "1";
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Unicode's invisible text-direction controls: embeddings and overrides (U+202A–U+202E),
+/// isolates (U+2066–U+2069) and marks (U+200E, U+200F, U+061C). `char::is_control` lets them
+/// through, yet in a name they reorder what is shown: `report\u{202E}fdp.exe` reads as
+/// `reportexe.pdf`. Titles and file names refuse them; the desk drops them from file names.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// True for 64 lower-case hex digits, the form every SHA-256 takes on the wire.

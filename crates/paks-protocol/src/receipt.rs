@@ -113,6 +113,11 @@ pub fn key_id(public_key: &VerifyingKey) -> String {
     crate::sha256_hex(public_key.as_bytes())[..16].to_owned()
 }
 
+/// [`key_id`] of a public key in standard base64, as `ServerIdentity::public_key` gives it.
+pub fn public_key_id(public_key: &str) -> Result<String, ProtocolError> {
+    Ok(key_id(&decode_public_key(public_key)?))
+}
+
 /// Verifies that `receipt` was issued by the server whose Ed25519 public key (standard base64,
 /// as `ServerIdentity::public_key` gives it and as the app pins it) is `public_key`.
 ///

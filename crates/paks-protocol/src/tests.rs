@@ -97,6 +97,37 @@ fn file_names_must_be_plain() {
 }
 
 #[test]
+fn direction_controls_are_refused_in_names_and_titles_and_nowhere_else_needed() {
+    let controls = [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+    ];
+    for c in controls {
+        assert!(is_bidi_control(c), "U+{:04X}", c as u32);
+        assert!(!c.is_control(), "is_control alone lets U+{:04X} through", c as u32);
+        let name = format!("report{c}fdp.exe");
+        assert!(validate_file_name(&name).is_err(), "file name with U+{:04X}", c as u32);
+        let mut doc = case();
+        doc.title = format!("Tax {c}latrop");
+        doc.focal_point.institution = format!("Ministry{c}");
+        let pointers: Vec<String> =
+            doc.validate().unwrap_err().into_iter().map(|e| e.pointer).collect();
+        assert_eq!(pointers, ["/title", "/focal_point/institution"], "U+{:04X}", c as u32);
+    }
+    for plain in ['a', 'ລ', 'ي', '\u{200D}', ' '] {
+        assert!(!is_bidi_control(plain), "{plain:?}");
+    }
+    validate_file_name("ລາຍງານ ປີ 2024.pdf").unwrap();
+}
+
+#[test]
+fn a_public_key_has_the_id_its_identity_names() {
+    let key = SigningKey::from_bytes(&[7; 32]);
+    assert_eq!(public_key_id(&b64_key(&key)).unwrap(), key_id(&key.verifying_key()));
+    assert!(public_key_id("not a key").is_err());
+}
+
+#[test]
 fn problem_types_round_trip_and_schemas_cover_the_wire_types() {
     for t in ProblemType::ALL {
         assert_eq!(ProblemType::from_uri(&t.uri()), Some(*t));

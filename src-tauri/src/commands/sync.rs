@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use desk_core::{Case, Store};
-use desk_sync::{Command, SyncSettings, cancel_submission, now_ms, submit_case};
+use desk_sync::{Command, KeyChange, SyncSettings, cancel_submission, now_ms, submit_case};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use ts_rs::TS;
@@ -69,15 +69,20 @@ pub async fn sync_settings_set(
     Ok(settings.into())
 }
 
-/// Checks the address is a real PAKS that accepts the token, then keeps both.
+/// Checks the address is a real PAKS that accepts the token, then keeps both. An address whose
+/// key changed fails with `server_key_changed` (old and new key ids in `params`) until the
+/// person confirms with `accept_new_key`.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_connect(
     store: State<'_, Arc<Store>>,
     sync: State<'_, SyncState>,
     url: String,
     token: String,
+    accept_new_key: bool,
 ) -> CommandResult<ConnectedView> {
-    let connected = desk_sync::connect(&store, store.dir(), url.trim(), token.trim(), None).await?;
+    let key_change = if accept_new_key { KeyChange::Accept } else { KeyChange::Refuse };
+    let connected =
+        desk_sync::connect(&store, store.dir(), url.trim(), token.trim(), None, key_change).await?;
     sync.set_connectivity(Connectivity::Online);
     sync.send_now();
     Ok(ConnectedView {

@@ -35,6 +35,15 @@ describe('normaliseError', () => {
     }
   });
 
+  it('keeps the values a translated message needs', () => {
+    const error = normaliseError({
+      code: 'server_key_changed',
+      message: 'PAKS now signs with another key.',
+      params: { old_key_id: 'aaaa', new_key_id: 'bbbb', odd: 3 },
+    });
+    expect(error.params).toEqual({ old_key_id: 'aaaa', new_key_id: 'bbbb' });
+  });
+
   it('never shows an empty message for a CommandError', () => {
     expect(normaliseError({ code: 'busy', message: '' }).message).not.toBe('');
   });

@@ -83,18 +83,28 @@ export type {
 /** A failed command, as the UI handles it. */
 export class DeskError extends Error implements CommandError {
   readonly code: string;
+  readonly params?: CommandError['params'];
 
-  constructor({ code, message }: CommandError) {
+  constructor({ code, message, params }: CommandError) {
     super(message);
     this.name = 'DeskError';
     this.code = code;
+    if (params) this.params = params;
   }
+}
+
+function asParams(value: unknown): CommandError['params'] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entries = Object.entries(value).filter(([, v]) => typeof v === 'string');
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 function asCommandError(value: unknown): CommandError | null {
   if (typeof value !== 'object' || value === null) return null;
-  const { code, message } = value as Record<string, unknown>;
-  return typeof code === 'string' && typeof message === 'string' ? { code, message } : null;
+  const { code, message, params } = value as Record<string, unknown>;
+  if (typeof code !== 'string' || typeof message !== 'string') return null;
+  const known = asParams(params);
+  return known ? { code, message, params: known } : { code, message };
 }
 
 /**
@@ -104,7 +114,7 @@ function asCommandError(value: unknown): CommandError | null {
 export function normaliseError(error: unknown): CommandError {
   const known = asCommandError(error);
   if (known) {
-    return { code: known.code, message: known.message || t('error.unknown') };
+    return { ...known, message: known.message || t('error.unknown') };
   }
   if (typeof error === 'string' && error.trim() !== '') {
     return { code: 'ipc', message: error };
@@ -172,7 +182,8 @@ export const ipc = {
       bandwidth_kbps: bandwidthKbps,
       auto_send: autoSend,
     }),
-  syncConnect: (url: string, token: string) => call<ConnectedView>('sync_connect', { url, token }),
+  syncConnect: (url: string, token: string, acceptNewKey = false) =>
+    call<ConnectedView>('sync_connect', { url, token, accept_new_key: acceptNewKey }),
   syncConnectivity: () => call<Connectivity>('sync_connectivity'),
   syncNow: () => call<null>('sync_now'),
 

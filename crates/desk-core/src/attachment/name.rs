@@ -7,15 +7,13 @@ pub const MAX_NAME_CHARS: usize = 120;
 const MAX_EXTENSION_CHARS: usize = 10;
 const FALLBACK: &str = "attachment";
 
-/// The last component of `name`, decoded lossily, without control characters or path
-/// separators, and cut to [`MAX_NAME_CHARS`] keeping its extension.
+/// The last component of `name`, decoded lossily, without control characters, invisible
+/// text-direction characters (PAKS refuses them in names) or path separators, and cut to [`MAX_NAME_CHARS`] keeping its extension.
 pub fn display_name(name: &OsStr) -> String {
     let decoded = decode(name);
     let last = decoded.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-        .collect();
+    let cleaned: String =
+        last.chars().filter(|c| !c.is_control() && !paks_protocol::is_bidi_control(*c)).collect();
     let trimmed = cleaned.trim().trim_start_matches('.').trim();
     if trimmed.is_empty() || trimmed.chars().all(|c| c == '.') {
         return FALLBACK.to_owned();

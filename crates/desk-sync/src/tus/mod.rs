@@ -96,6 +96,7 @@ impl PaksClient {
         let url = endpoint
             .join(location)
             .map_err(|e| SyncError::Garbled(format!("bad upload Location {location:?}: {e}")))?;
+        let url = self.same_origin(url)?;
         Ok(url.to_string())
     }
 

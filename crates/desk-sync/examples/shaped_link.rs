@@ -361,7 +361,8 @@ async fn client(flags: Flags) -> Result<(), BoxError> {
             note: "Services reach people online.".into(),
         },
     )?;
-    desk_sync::connect(&store, &data, url, token.trim(), None).await?;
+    desk_sync::connect(&store, &data, url, token.trim(), None, desk_sync::KeyChange::Refuse)
+        .await?;
 
     let uploaded_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
     let errors: Arc<Mutex<HashMap<String, u32>>> = Arc::new(Mutex::new(HashMap::new()));

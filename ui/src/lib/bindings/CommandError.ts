@@ -5,4 +5,4 @@ export type CommandError = { code: string, message: string,
  * Values the UI puts in its own translation of `code` (e.g. the key ids of
  * `server_key_changed`); absent for most errors.
  */
-params?: { [key in string]?: string }, };
+params?: { [key in string]: string }, };

@@ -2,6 +2,7 @@
 //! and support staff.
 
 mod attach_cmd;
+mod backup_cmd;
 mod bag_cmd;
 mod case_cmd;
 mod catalog_cmd;
@@ -71,6 +72,9 @@ enum Command {
     ExportBag(bag_cmd::ExportArgs),
     /// Opens a bag (e.g. a colleague's case) as a new draft; prints the new case id.
     OpenBag(bag_cmd::OpenArgs),
+    /// Backups of the database: list them, make one, restore one.
+    #[command(subcommand)]
+    Backup(backup_cmd::BackupCommand),
 }
 
 /// Exit codes: 0 done, 1 the answer is "no" (e.g. `case check` on an incomplete case), 2 error.
@@ -115,6 +119,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(dir) => dir,
         None => anyhow::bail!("no data folder: pass --data DIR"),
     };
+    // Before the store opens: a damaged database is refused there, and restoring is the way out.
+    if let Command::Backup(command) = cli.command {
+        return backup_cmd::run(&dir, command);
+    }
     let store = Store::open(&dir)?;
     match cli.command {
         Command::Profile(command) => profile_cmd::run(&store, command),
@@ -133,6 +141,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retry(args) => sync_cmd::retry(&dir, args),
         Command::ExportBag(args) => bag_cmd::export(&store, &dir, args),
         Command::OpenBag(args) => bag_cmd::open(&store, args),
-        Command::Catalog(_) | Command::Extract(_) => Ok(ExitCode::SUCCESS),
+        Command::Catalog(_) | Command::Extract(_) | Command::Backup(_) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -10,12 +10,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup."
+        "The file {path} is not a PAKS Desk database (it may be damaged or another kind of file). Nothing was changed; choose another data folder or restore a backup (`paks-desk-cli backup restore`)."
     )]
     NotADatabase { path: PathBuf },
 
     #[error(
-        "The PAKS Desk database is damaged ({detail}), so it was not opened; nothing was changed. Copies of it are kept in the data folder's backups folder: do not delete anything there."
+        "The PAKS Desk database is damaged ({detail}). Restore the newest good backup with `paks-desk-cli backup restore`; the damaged file is kept aside, never deleted."
     )]
     DatabaseDamaged { path: PathBuf, detail: String },
 

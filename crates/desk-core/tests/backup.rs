@@ -54,7 +54,7 @@ fn a_damaged_database_is_refused_as_damaged_and_left_untouched() {
 
     let err = Store::open(dir.path()).err().expect("a damaged store must not open");
     assert_eq!(err.code(), "database_damaged", "{err:?}");
-    assert!(err.to_string().contains("backups folder"), "the message names the way out: {err}");
+    assert!(err.to_string().contains("backup restore"), "the message names the way out: {err}");
     assert_eq!(fs::read(db(dir.path())).unwrap(), damaged, "nothing is written to it");
 }
 

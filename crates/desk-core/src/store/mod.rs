@@ -147,7 +147,18 @@ fn quick_check(conn: &Connection) -> Result<()> {
     if first == "ok" {
         return Ok(());
     }
-    Err(Error::DatabaseDamaged { path: PathBuf::new(), detail: first })
+    Err(Error::DatabaseDamaged { path: PathBuf::new(), detail: one_line(&first) })
+}
+
+/// SQLite's report names every broken page on a line of its own; the person needs one line.
+fn one_line(report: &str) -> String {
+    let problems: Vec<&str> =
+        report.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("***")).collect();
+    match problems.as_slice() {
+        [] => report.trim().to_owned(),
+        [only] => (*only).to_owned(),
+        [first, rest @ ..] => format!("{first}, and {} more problems", rest.len()),
+    }
 }
 
 /// Creates the data folder (and its parents) readable by its owner only, as SSH does for

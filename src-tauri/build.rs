@@ -5,6 +5,8 @@
 /// invoked, and one listed here but not in a capability is refused.
 const COMMANDS: &[&str] = &[
     "startup_error",
+    "backup_list",
+    "backup_restore",
     "profile_get",
     "profile_set",
     "case_list",

@@ -14,6 +14,7 @@ pub mod startup_timing;
 pub mod ui_events;
 pub mod window_reveal;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -27,20 +28,30 @@ use crate::commands::Startup;
 use crate::dropped_files::DroppedFiles;
 use crate::error::CommandError;
 
-fn open_store() -> Result<Store, CommandError> {
-    let dir = desk_core::store::default_data_dir().ok_or_else(|| {
+/// The folder of the store and its backups.
+pub(crate) fn data_dir() -> Result<PathBuf, CommandError> {
+    desk_core::store::default_data_dir().ok_or_else(|| {
         CommandError::new(
             "data_dir",
             "PAKS Desk could not find a folder for its data (no home folder?). \
              Set PAKS_DESK_DATA_DIR to a writable folder and start it again.",
         )
-    })?;
+    })
+}
+
+fn open_store() -> Result<Store, CommandError> {
+    let dir = data_dir()?;
     tracing::info!(dir = %dir.display(), "opening the store");
     Ok(Store::open(&dir)?)
 }
 
-fn start(app: &tauri::AppHandle) -> Result<(), CommandError> {
+/// Opens the store and starts what works on it; at launch, and again after a backup replaced a
+/// store that could not open.
+pub(crate) fn start(app: &tauri::AppHandle) -> Result<(), CommandError> {
     let store = Arc::new(open_store()?);
+    if let Err(err) = Store::keep_daily_backups(&store) {
+        tracing::warn!("the daily backups could not start: {err}");
+    }
     let sync = SyncState::start(app, store.clone())?;
     indexing::index_pending(app, &store);
     app.manage(store);
@@ -74,11 +85,11 @@ pub fn run() -> ExitCode {
             app.manage(DroppedFiles::default());
             app.manage(CloseGuard::new(app.handle().clone()));
             match start(app.handle()) {
-                Ok(()) => app.manage(Startup(None)),
+                Ok(()) => app.manage(Startup::default()),
                 // The window still opens and shows why; commands needing the store then fail.
                 Err(err) => {
                     tracing::error!(code = %err.code, "could not start: {}", err.message);
-                    app.manage(Startup(Some(err)))
+                    app.manage(Startup::failed(err))
                 }
             };
             Ok(())
@@ -95,6 +106,8 @@ pub fn run() -> ExitCode {
         })
         .invoke_handler(tauri::generate_handler![
             commands::startup_error,
+            commands::backups::backup_list,
+            commands::backups::backup_restore,
             commands::profile::profile_get,
             commands::profile::profile_set,
             commands::cases::case_list,

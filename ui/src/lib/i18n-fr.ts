@@ -11,6 +11,22 @@ export const fr: Partial<Record<MessageKey, string>> = {
   'app.editProfile': 'Profil',
   'app.skipToContent': 'Aller au contenu',
 
+  'backup.damagedHeading': 'La base de données de vos cas est endommagée',
+  'backup.damaged':
+    'PAKS Desk a trouvé des dommages dans le fichier qui contient vos cas et ne l’a pas ouvert, pour que rien de plus ne soit perdu. Remettez une sauvegarde à sa place : le fichier endommagé est mis de côté dans le dossier de données, jamais supprimé.',
+  'backup.notADatabase':
+    'Le fichier où PAKS Desk garde vos cas n’est pas une base de données PAKS Desk (il est peut-être endommagé, ou d’un autre type). Remettez une sauvegarde à sa place : ce fichier est mis de côté dans le dossier de données, jamais supprimé.',
+  'backup.details': 'Détails',
+  'backup.loading': 'Recherche des sauvegardes…',
+  'backup.choose': 'Sauvegardes sur cet ordinateur, de la plus récente à la plus ancienne. Ce que vous avez modifié après la sauvegarde choisie n’y figure pas.',
+  'backup.none':
+    'Il n’y a encore aucune sauvegarde sur cet ordinateur. Ne supprimez pas le dossier de données : fermez PAKS Desk et demandez de l’aide à votre service informatique ou à l’équipe PAKS.',
+  'backup.kind.daily': 'sauvegarde quotidienne',
+  'backup.kind.before_migration': 'avant une mise à jour de PAKS Desk',
+  'backup.kind.manual': 'faite à la demande',
+  'backup.restore': 'Remettre cette sauvegarde',
+  'backup.restoring': 'Remise en place…',
+
   'error.title': 'Un problème est survenu',
   'error.unknown': 'Une erreur inattendue s’est produite. Veuillez réessayer.',
   'error.dismiss': 'Fermer',

@@ -11,6 +11,22 @@ const en = {
   'app.editProfile': 'Profile',
   'app.skipToContent': 'Skip to content',
 
+  'backup.damagedHeading': 'Your cases’ database is damaged',
+  'backup.damaged':
+    'PAKS Desk found damage in the file that holds your cases and did not open it, so that nothing more is lost. Put a backup in its place: the damaged file is kept aside in the data folder, never deleted.',
+  'backup.notADatabase':
+    'The file where PAKS Desk keeps your cases is not a PAKS Desk database (it may be damaged or another kind of file). Put a backup in its place: that file is kept aside in the data folder, never deleted.',
+  'backup.details': 'Details',
+  'backup.loading': 'Looking for backups…',
+  'backup.choose': 'Backups on this computer, newest first. What you changed after the backup you choose is not in it.',
+  'backup.none':
+    'There is no backup on this computer yet. Do not delete the data folder: close PAKS Desk and ask your IT support or the PAKS team for help.',
+  'backup.kind.daily': 'daily backup',
+  'backup.kind.before_migration': 'before an update of PAKS Desk',
+  'backup.kind.manual': 'made on request',
+  'backup.restore': 'Put this backup back',
+  'backup.restoring': 'Putting it back…',
+
   'error.title': 'Something went wrong',
   'error.unknown': 'An unexpected error occurred. Please try again.',
   'error.dismiss': 'Dismiss',

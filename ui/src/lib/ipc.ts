@@ -6,6 +6,7 @@ import { invoke } from '@tauri-apps/api/core';
 
 import type { Attached as AttachedBinding } from './bindings/Attached';
 import type { Attachment as AttachmentBinding } from './bindings/Attachment';
+import type { BackupInfo } from './bindings/BackupInfo';
 import type { BagOpened as BagOpenedBinding } from './bindings/BagOpened';
 import type { BagWritten as BagWrittenBinding } from './bindings/BagWritten';
 import type { CarriedBag as CarriedBagBinding } from './bindings/CarriedBag';
@@ -62,6 +63,7 @@ export type OutboxItem = Wire<OutboxItemBinding>;
 export type SearchHit = Wire<SearchHitBinding>;
 
 export type {
+  BackupInfo,
   ConnectedView,
   Connectivity,
   SendingSettings,
@@ -137,6 +139,8 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
 // Arguments are named as in Rust (the commands use `rename_all = "snake_case"`).
 export const ipc = {
   startupError: () => call<CommandError | null>('startup_error'),
+  backupList: () => call<BackupInfo[]>('backup_list'),
+  backupRestore: (name: string | null) => call<BackupInfo>('backup_restore', { name }),
 
   profileGet: () => call<Profile | null>('profile_get'),
   profileSet: (profile: Profile) => call<Profile>('profile_set', { profile }),

@@ -124,6 +124,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return backup_cmd::run(&dir, command);
     }
     let store = Store::open(&dir)?;
+    if let Err(err) = store.backup_if_due() {
+        eprintln!("Warning: the daily backup failed ({err}); your data is unchanged.");
+    }
     match cli.command {
         Command::Profile(command) => profile_cmd::run(&store, command),
         Command::Case(command) => case_cmd::run(&store, command),

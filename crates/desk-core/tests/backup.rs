@@ -185,11 +185,14 @@ fn daily_backups_rotate_keeping_the_last_seven() {
 
     for day in 1..=10 {
         let store = Store::open_with_clock(dir.path(), clock.clone()).unwrap();
+        assert!(store.backup_if_due().unwrap().is_some(), "day {day}: the first is due");
         store.set_field(case.id, CaseField::Title, &format!("Day {day}")).unwrap();
         drop(store);
         // Opened again the same day: no second daily backup.
         clock.advance_secs(60 * 60);
-        drop(Store::open_with_clock(dir.path(), clock.clone()).unwrap());
+        let again = Store::open_with_clock(dir.path(), clock.clone()).unwrap();
+        assert_eq!(again.backup_if_due().unwrap(), None, "day {day}: one a day");
+        drop(again);
         let daily: Vec<_> = backup::list(dir.path())
             .unwrap()
             .into_iter()
@@ -203,7 +206,7 @@ fn daily_backups_rotate_keeping_the_last_seven() {
     let daily: Vec<_> = backup::list(dir.path()).unwrap();
     let oldest_kept = START + 3 * DAY_SECS * 1000;
     assert_eq!(daily.last().unwrap().taken_at, oldest_kept, "the oldest were dropped: {daily:?}");
-    // The newest daily backup was taken when day 10 opened: it holds day 9's title.
+    // The newest daily backup was taken when day 10 began: it holds day 9's title.
     let newest =
         rusqlite::Connection::open(backup::backup_dir(dir.path()).join(&daily[0].name)).unwrap();
     let title: String =
@@ -222,5 +225,22 @@ fn the_data_folder_it_creates_is_private() {
     for folder in [data.parent().unwrap(), &data, &backup::backup_dir(&data)] {
         let mode = fs::metadata(folder).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "{} is {mode:o}", folder.display());
+    }
+}
+
+#[test]
+fn a_running_app_makes_its_daily_backup_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    store.create_case("Kept while the app runs", Some("BTN")).unwrap();
+    Store::keep_daily_backups(&store).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let daily = backup::list(dir.path()).unwrap();
+        if daily.iter().any(|b| b.kind == BackupKind::Daily) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no daily backup after 30 s: {daily:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

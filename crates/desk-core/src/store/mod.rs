@@ -19,6 +19,8 @@ pub use connection::open as open_connection;
 pub const DATA_DIR_ENV: &str = "PAKS_DESK_DATA_DIR";
 const DB_FILE: &str = "paks-desk.sqlite3";
 const MAX_IDLE_READERS: usize = 4;
+/// How often a running app asks whether the daily backup is due.
+const DAILY_BACKUP_CHECK: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 pub struct Store {
     dir: PathBuf,
@@ -47,7 +49,8 @@ impl Store {
     ///
     /// An existing database is first checked (`quick_check`): a damaged one is refused with
     /// [`Error::DatabaseDamaged`] before anything is written. It is backed up before a migration
-    /// (a failed backup stops the migration) and once a day (a failed daily backup is logged).
+    /// (a failed backup stops the migration); the daily backup is the caller's
+    /// ([`Store::backup_if_due`], or [`Store::keep_daily_backups`] off the launch path).
     pub fn open_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
         create_private_dir(dir)?;
         let db_path = dir.join(DB_FILE);
@@ -77,9 +80,6 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             clock,
         };
-        if existed && let Err(err) = store.backup_if_due() {
-            tracing::warn!(code = err.code(), "the daily backup failed: {err}");
-        }
         Ok(store)
     }
 
@@ -89,6 +89,22 @@ impl Store {
             return Ok(None);
         }
         self.backup(BackupKind::Daily).map(Some)
+    }
+
+    /// Makes the daily backup in a thread of its own, now and then every hour while `store`
+    /// lives: a window left open for days still gets one a day, and the launch waits for none.
+    pub fn keep_daily_backups(store: &Arc<Self>) -> std::io::Result<()> {
+        let store = Arc::downgrade(store);
+        std::thread::Builder::new().name("daily-backup".into()).spawn(move || {
+            while let Some(store) = store.upgrade() {
+                if let Err(err) = store.backup_if_due() {
+                    tracing::warn!(code = err.code(), "the daily backup failed: {err}");
+                }
+                drop(store);
+                std::thread::sleep(DAILY_BACKUP_CHECK);
+            }
+        })?;
+        Ok(())
     }
 
     /// Backs the database up now, from a reader: the writer is not held while it runs.

@@ -384,7 +384,7 @@ pub(crate) async fn classify(res: Response) -> SyncError {
             SyncError::RateLimited { retry_after: retry_after.unwrap_or(Duration::from_secs(1)) }
         }
         (_, Some(ProblemType::IdempotencyInProgress | ProblemType::UploadLocked)) => {
-            SyncError::RateLimited { retry_after: retry_after.unwrap_or(Duration::from_secs(1)) }
+            SyncError::StillWorking { retry_after: retry_after.unwrap_or(Duration::from_secs(1)) }
         }
         (429, _) => SyncError::RateLimited { retry_after: Duration::from_secs(5) },
         (401, _) => SyncError::Unauthorized(detail),

@@ -19,8 +19,13 @@ pub enum SyncError {
     #[error("PAKS had a problem ({status}: {detail}). It will be tried again automatically.")]
     Server { status: u16, detail: String },
 
-    #[error("PAKS asks us to slow down. It will be tried again in {} seconds.", .retry_after.as_secs())]
+    #[error("PAKS asks us to slow down. It will be tried again in {}.", seconds(*.retry_after))]
     RateLimited { retry_after: Duration },
+
+    #[error(
+        "PAKS is still working on an earlier attempt to send this (the connection dropped while it was being sent). Sending waits for it and goes on by itself, in {}.", seconds(*.retry_after)
+    )]
+    StillWorking { retry_after: Duration },
 
     #[error("PAKS sent an answer that could not be understood ({0}). It will be tried again.")]
     Garbled(String),
@@ -94,6 +99,14 @@ pub enum SyncError {
     Io(#[from] std::io::Error),
 }
 
+/// "1 second", "5 seconds" (at least one: a wait shorter than a second is said as one).
+fn seconds(wait: Duration) -> String {
+    match wait.as_secs().max(1) {
+        1 => "1 second".to_owned(),
+        n => format!("{n} seconds"),
+    }
+}
+
 impl SyncError {
     /// True when retrying later, without the person doing anything, may succeed.
     pub fn is_transient(&self) -> bool {
@@ -102,6 +115,7 @@ impl SyncError {
             | SyncError::NotPaks(_)
             | SyncError::Server { .. }
             | SyncError::RateLimited { .. }
+            | SyncError::StillWorking { .. }
             | SyncError::Garbled(_)
             | SyncError::UploadExpired(_)
             | SyncError::Outbox(_)
@@ -146,7 +160,9 @@ impl SyncError {
     /// The delay the server asked for, if it asked.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            SyncError::RateLimited { retry_after } => Some(*retry_after),
+            SyncError::RateLimited { retry_after } | SyncError::StillWorking { retry_after } => {
+                Some(*retry_after)
+            }
             _ => None,
         }
     }
@@ -158,6 +174,7 @@ impl SyncError {
             SyncError::NotPaks(_) => "not_paks",
             SyncError::Server { .. } => "server_error",
             SyncError::RateLimited { .. } => "rate_limited",
+            SyncError::StillWorking { .. } => "still_working",
             SyncError::Garbled(_) => "garbled_answer",
             SyncError::Unauthorized(_) => "unauthorized",
             SyncError::Refused(_) => "refused",

@@ -257,7 +257,7 @@ async fn bad_answers_are_each_handled_and_no_job_is_lost() {
     assert_eq!(engine.connectivity(), desk_sync::Connectivity::Online);
 
     let problem = "application/problem+json";
-    let cases: [(Inject, &str); 5] = [
+    let cases: [(Inject, &str); 6] = [
         (
             Inject::Canned(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "boom", None),
             "server_error",
@@ -282,6 +282,16 @@ async fn bad_answers_are_each_handled_and_no_job_is_lost() {
             "garbled_answer",
         ),
         (Inject::Canned(StatusCode::SERVICE_UNAVAILABLE, problem, "{}", Some("1")), "rate_limited"),
+        // An earlier attempt whose answer was lost is still being worked on.
+        (
+            Inject::Canned(
+                StatusCode::CONFLICT,
+                problem,
+                r#"{"type":"urn:paks:problem:idempotency-in-progress","title":"In progress","status":409,"detail":"still processing"}"#,
+                Some("1"),
+            ),
+            "still_working",
+        ),
     ];
     for (inject, code) in cases {
         push("POST", "/api/v1/submissions", inject);
@@ -290,8 +300,12 @@ async fn bad_answers_are_each_handled_and_no_job_is_lost() {
         let j = outbox.submission(job.id).unwrap();
         assert_eq!(j.state, JobState::RetryScheduled, "{code}: {:?}", j.last_error);
         assert_eq!(j.last_error_code.as_deref(), Some(code));
+        if code == "still_working" {
+            let said = j.last_error.clone().unwrap_or_default();
+            assert!(said.contains("earlier attempt") && said.ends_with("in 1 second."), "{said}");
+        }
         assert!(!j.last_error.unwrap().is_empty());
-        if code == "rate_limited" {
+        if code == "rate_limited" || code == "still_working" {
             assert!(j.next_attempt_at >= before + 900, "Retry-After is honoured");
         }
         assert_eq!(store.case(case).unwrap().status, CaseStatus::Queued, "{code}: not submitted");

@@ -1,6 +1,8 @@
 //! Full-text search over case fields and attachment text (SQLite FTS5): a word index for
 //! spaced scripts, a trigram index and bigrams for scripts written without spaces.
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod index;
 mod query;
 mod script;

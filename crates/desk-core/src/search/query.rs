@@ -89,7 +89,9 @@ fn trim_to_unspaced(term: &str) -> String {
     let core = &term[first..end];
     // Keep inner punctuation ("e-政务") but not what only wraps the word.
     if core.chars().any(|c| !is_unspaced(c)) {
-        term.trim_matches(|c: char| !c.is_alphanumeric()).to_owned()
+        // Unspaced characters stay even when not alphanumeric (Thai and Lao vowel signs are
+        // marks): trimming them could leave nothing to search for.
+        term.trim_matches(|c: char| !c.is_alphanumeric() && !is_unspaced(c)).to_owned()
     } else {
         core.to_owned()
     }
@@ -121,5 +123,13 @@ mod tests {
         );
         assert_eq!(p.trigram_query().unwrap(), r#""ລາວ" AND "ราชการ""#);
         assert!(Parsed::parse("\" * - ^ ( ) 😀").is_empty());
+    }
+
+    #[test]
+    fn a_bracketed_vowel_sign_is_searched_not_trimmed_to_nothing() {
+        // U+0E48 is a Thai tone mark: a mark, not alphanumeric (found by the search_query
+        // fuzz target, which got an empty term from such input).
+        let p = Parsed::parse("(\u{0E48}-\u{0E48}) «ລາວ»");
+        assert_eq!(p.long_unspaced, ["\u{0E48}-\u{0E48}", "ລາວ"]);
     }
 }

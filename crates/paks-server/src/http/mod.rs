@@ -1,6 +1,8 @@
 //! The HTTP API: routing, problem responses, authentication.
 
 mod bags;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod identity;
 mod openapi_route;
 mod public_site;

@@ -92,7 +92,7 @@ fn invalid(
 }
 
 /// Parses and checks the body on its own (no store access).
-fn parse_request(bytes: &[u8], fp: &FocalPoint) -> ApiResult<SubmissionRequest> {
+pub(super) fn parse_request(bytes: &[u8], fp: &FocalPoint) -> ApiResult<SubmissionRequest> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         ProblemResponse::new(
             ProblemType::InvalidUtf8,

@@ -152,7 +152,7 @@ fn bad_header(detail: impl Into<String>) -> ProblemResponse {
     ProblemResponse::new(ProblemType::BadTusHeader, detail)
 }
 
-fn check_tus_resumable(headers: &HeaderMap) -> ApiResult<()> {
+pub(super) fn check_tus_resumable(headers: &HeaderMap) -> ApiResult<()> {
     match headers.get("tus-resumable").map(HeaderValue::as_bytes) {
         Some(b"1.0.0") => Ok(()),
         other => Err(ProblemResponse::new(
@@ -169,7 +169,7 @@ fn check_tus_resumable(headers: &HeaderMap) -> ApiResult<()> {
     }
 }
 
-fn header_u64(headers: &HeaderMap, name: &str) -> ApiResult<Option<u64>> {
+pub(super) fn header_u64(headers: &HeaderMap, name: &str) -> ApiResult<Option<u64>> {
     let Some(v) = headers.get(name) else { return Ok(None) };
     let s = v.to_str().map_err(|_| bad_header(format!("{name} is not ASCII")))?;
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -178,7 +178,7 @@ fn header_u64(headers: &HeaderMap, name: &str) -> ApiResult<Option<u64>> {
     s.parse().map(Some).map_err(|_| bad_header(format!("{name} is too large")))
 }
 
-fn parse_metadata(raw: &str) -> ApiResult<BTreeMap<String, String>> {
+pub(super) fn parse_metadata(raw: &str) -> ApiResult<BTreeMap<String, String>> {
     let mut map = BTreeMap::new();
     for pair in raw.split(',') {
         let pair = pair.trim();
@@ -213,13 +213,13 @@ fn parse_metadata(raw: &str) -> ApiResult<BTreeMap<String, String>> {
     Ok(map)
 }
 
-enum Checksum {
+pub(super) enum Checksum {
     Sha1(sha1::Sha1, Vec<u8>),
     Sha256(sha2::Sha256, Vec<u8>),
 }
 
 impl Checksum {
-    fn parse(headers: &HeaderMap) -> ApiResult<Option<Self>> {
+    pub(super) fn parse(headers: &HeaderMap) -> ApiResult<Option<Self>> {
         let Some(v) = headers.get("upload-checksum") else { return Ok(None) };
         let s = v.to_str().map_err(|_| bad_header("Upload-Checksum is not ASCII"))?;
         let (algo, value) = s

@@ -160,8 +160,7 @@ impl Engine {
         let wanted = (url.clone(), token, settings.proxy.clone(), settings.bandwidth_kbps);
         // One HTTP client while the settings stay: its pooled connection, kept alive from the
         // reachability probe, carries the resume (no new TCP handshake after a cut).
-        let mut cache =
-            self.client_cache.lock().map_err(|_| SyncError::Outbox("client cache".into()))?;
+        let mut cache = self.client_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((built_for, client)) = cache.as_ref()
             && *built_for == wanted
         {
@@ -511,7 +510,7 @@ impl Engine {
         let check = path.to_owned();
         let hashed = tokio::task::spawn_blocking(move || hash_file(&check))
             .await
-            .map_err(|e| SyncError::Outbox(e.to_string()))?;
+            .map_err(|e| SyncError::Io(std::io::Error::other(e)))?;
         match hashed {
             Ok((sha, size)) if sha == job.sha256 && size == job.size => {
                 self.verified.insert(job.id, before);
@@ -523,8 +522,9 @@ impl Engine {
     }
 
     fn request_of(&self, sub: &SubmissionJob) -> Result<SubmissionRequest> {
-        let case: CaseDocument = serde_json::from_str(&sub.document)
-            .map_err(|e| SyncError::Outbox(format!("the frozen case document is damaged: {e}")))?;
+        let case: CaseDocument = serde_json::from_str(&sub.document).map_err(|e| {
+            SyncError::DamagedJob(format!("the frozen case document is damaged: {e}"))
+        })?;
         let mut attachments = Vec::new();
         for u in self.outbox.uploads_of(sub.id)? {
             let url = u.upload_url.as_deref().unwrap_or_default();
@@ -549,17 +549,19 @@ impl Engine {
 
     async fn run_submit(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
         let sub = self.outbox.submission(id)?;
-        let now = now_ms();
-        if !self.outbox.mark_posting(id, now)? {
+        // A request that cannot be built was never sent: the job stays one that can be cancelled.
+        let request = self.request_of(&sub);
+        let posted = request.is_ok();
+        if posted && !self.outbox.mark_posting(id, now_ms())? {
             tracing::info!(case = sub.case_id, "cancelled before its POST; nothing sent");
             return Ok(());
         }
         let result = async {
-            let request = self.request_of(&sub)?;
+            let request = request?;
             let (client, key) = self.client(settings)?;
             let receipt = client.submit(&sub.idempotency_key, &request, &key).await?;
             let json =
-                serde_json::to_string(&receipt).map_err(|e| SyncError::Outbox(e.to_string()))?;
+                serde_json::to_string(&receipt).map_err(|e| SyncError::Database(e.to_string()))?;
             Ok::<_, SyncError>((receipt, json))
         }
         .await;
@@ -587,7 +589,7 @@ impl Engine {
                 );
             }
             Err(e) => {
-                if !e.proves_nothing_made() {
+                if posted && !e.proves_nothing_made() {
                     self.outbox.mark_post_unanswered(id, now)?;
                 }
                 let (state, next, count) =

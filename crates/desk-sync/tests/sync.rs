@@ -448,3 +448,35 @@ async fn a_changed_file_waits_for_the_person_without_blocking_another_case() {
     assert_eq!(job.last_error_code.as_deref(), Some("unauthorized"));
     assert!(job.last_error.unwrap().contains("new token"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_saved_data_is_damaged_waits_for_the_person_instead_of_retrying() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(server_dir.path()).await;
+    let token = server.focal_point("LAO");
+    let key = public_key(&server.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = desk(dir.path(), &server.url(), &token, &key);
+    let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
+    let case = complete_case(&store, "Damaged on disk");
+    let job = submit_case(&store, &outbox, case, &[], now_ms()).unwrap();
+    let damaged = rusqlite::Connection::open(outbox.path()).unwrap();
+    damaged
+        .execute("UPDATE submissions SET document = '{\"title\": ' WHERE id = ?1", [job.id])
+        .unwrap();
+
+    let mut engine =
+        Engine::new(dir.path(), store.clone(), outbox.clone(), no_events(), fast_options());
+    for _ in 0..10 {
+        if let Action::Wait { idle, .. } = engine.step(true).await.unwrap() {
+            assert_eq!(idle, Idle::WaitingPerson);
+            break;
+        }
+    }
+    let job = outbox.submission(job.id).unwrap();
+    assert_eq!(job.state, JobState::NeedsAttention, "{job:#?}");
+    assert_eq!(job.last_error_code.as_deref(), Some("damaged_job"));
+    assert!(job.can_cancel(), "nothing was sent, so the person can cancel it");
+    assert!(job.last_error.unwrap().contains("Cancel sending it"));
+    assert_eq!(server.submission_count(), 0);
+}

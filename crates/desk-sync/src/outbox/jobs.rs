@@ -48,7 +48,7 @@ impl JobState {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str() == s)
-            .ok_or_else(|| SyncError::Outbox(format!("unknown job state {s:?}")))
+            .ok_or_else(|| SyncError::DamagedJob(format!("unknown job state {s:?}")))
     }
 }
 
@@ -77,7 +77,7 @@ impl Phase {
         [Phase::Upload, Phase::Submit, Phase::Review]
             .into_iter()
             .find(|v| v.as_str() == s)
-            .ok_or_else(|| SyncError::Outbox(format!("unknown phase {s:?}")))
+            .ok_or_else(|| SyncError::DamagedJob(format!("unknown phase {s:?}")))
     }
 }
 

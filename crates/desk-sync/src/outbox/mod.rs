@@ -65,6 +65,6 @@ impl Outbox {
 
 impl From<rusqlite_migration::Error> for SyncError {
     fn from(e: rusqlite_migration::Error) -> Self {
-        SyncError::Outbox(format!("could not update the outbox structure: {e}"))
+        SyncError::Database(format!("could not update the outbox structure: {e}"))
     }
 }

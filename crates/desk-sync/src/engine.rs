@@ -11,10 +11,11 @@ use desk_core::{CaseStatus, Store};
 use paks_protocol::{AttachmentDescriptor, CaseDocument, SubmissionRequest, SubmissionState};
 use uuid::Uuid;
 
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, millis, random_unit};
 use crate::client::{ClientOptions, PaksClient};
 use crate::error::{Result, SyncError};
-use crate::outbox::{Failure, JobState, Outbox, Phase, SubmissionJob, UploadJob};
+use crate::failure::{Attempt, Outcome, Work, outcome};
+use crate::outbox::{JobState, Outbox, Phase, SubmissionJob, UploadJob};
 use crate::plan::{Action, Connectivity, Idle, PlanInput, next_action};
 use crate::progress::{EventSink, Progress, SyncEvent, Throttled};
 use crate::receipt_match::{Found, take_in};
@@ -41,10 +42,6 @@ const OTHER_SENDER_POLL: Duration = Duration::from_millis(500);
 /// instead of 2 s): a cut loses only the bytes in flight, and fewer chunks mean fewer idle
 /// round trips between them.
 const UNCHECKED_CHUNK_FACTOR: u32 = 8;
-
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
-}
 
 /// Tunables; the defaults are for real links, tests shorten them.
 #[derive(Debug, Clone)]
@@ -222,7 +219,7 @@ impl Engine {
         if !matches!(action, Action::Wait { .. }) {
             let had_lock = self.lock.is_some();
             if !self.take_lock()? {
-                let until = Some(now_ms() + ms(OTHER_SENDER_POLL));
+                let until = Some(now_ms() + millis(OTHER_SENDER_POLL));
                 return Ok(Action::Wait { until, idle: Idle::OtherSender });
             }
             if !had_lock {
@@ -302,7 +299,7 @@ impl Engine {
                     SyncError::NotConnected => Duration::from_secs(300),
                     _ => self.options.network.probe_delay(self.net_failures),
                 };
-                self.net = Connectivity::Offline { retry_at: now + ms(delay) };
+                self.net = Connectivity::Offline { retry_at: now + millis(delay) };
                 self.outbox.mark_waiting_network(now)?;
                 tracing::info!(error = %e, "PAKS is not reachable");
                 self.events
@@ -312,31 +309,22 @@ impl Engine {
         Ok(())
     }
 
-    /// What to record for a failed job, and what it means for the network.
-    fn failure_plan(
+    /// What a failed attempt does to its job ([`outcome`]); one cut by the network also sends
+    /// the engine back to checking that PAKS is reachable.
+    fn judge(
         &mut self,
         e: &SyncError,
+        work: Work,
         attempts: u32,
         backoff: Backoff,
-        progressed: bool,
-    ) -> (JobState, i64, bool) {
-        let now = now_ms();
-        if e.is_offline() {
-            // The connection broke mid-request: check reachability before the next try. If
-            // PAKS is reachable, a job that made progress goes on at once, one that did not
-            // backs off (so a path that breaks every request does not spin).
+        now: i64,
+    ) -> Outcome {
+        let attempt = Attempt { work, attempts, backoff, now, jitter: random_unit() };
+        let outcome = outcome(e, &attempt);
+        if outcome.recheck_network {
             self.net = Connectivity::Unknown;
-            if progressed {
-                (JobState::RetryScheduled, now, false)
-            } else {
-                (JobState::RetryScheduled, now + ms(backoff.delay(attempts + 1)), true)
-            }
-        } else if e.is_transient() {
-            let delay = e.retry_after().unwrap_or_else(|| backoff.delay(attempts + 1));
-            (JobState::RetryScheduled, now + ms(delay), true)
-        } else {
-            (JobState::NeedsAttention, now, true)
         }
+        outcome
     }
 
     fn job_event(&self, job: &SubmissionJob, state: JobState, message: Option<String>) {
@@ -381,16 +369,11 @@ impl Engine {
                     self.resume_candidate = Some(id);
                 }
                 let progressed = self.outbox.upload(id)?.bytes_confirmed > before;
-                let (state, next, count) =
-                    self.failure_plan(&e, job.attempts, self.options.jobs, progressed);
+                let work = Work::Send { progressed };
+                let outcome = self.judge(&e, work, job.attempts, self.options.jobs, now);
+                let (state, next) = (outcome.state, outcome.next_attempt_at);
                 let message = e.to_string();
-                let failure = Failure {
-                    state,
-                    message: &message,
-                    code: e.code(),
-                    next_attempt_at: next,
-                    count_attempt: count,
-                };
+                let failure = outcome.failure(&message, e.code());
                 self.outbox.fail_upload(id, &failure, now)?;
                 if state == JobState::NeedsAttention {
                     self.outbox.fail_submission(sub.id, &failure, now)?;
@@ -570,7 +553,7 @@ impl Engine {
             Ok((receipt, json)) => {
                 self.net = Connectivity::Online;
                 let sid = receipt.submission_id.to_string();
-                let next = now + ms(self.options.review.delay(1));
+                let next = now + millis(self.options.review.delay(1));
                 self.outbox.record_receipt(id, &sid, &json, next, now)?;
                 apply_review(&self.store, sub.case_id, &sid, SubmissionState::Received, None)?;
                 tracing::info!(case = sub.case_id, submission = %sid, "submitted; receipt verified");
@@ -592,17 +575,11 @@ impl Engine {
                 if posted && !e.proves_nothing_made() {
                     self.outbox.mark_post_unanswered(id, now)?;
                 }
-                let (state, next, count) =
-                    self.failure_plan(&e, sub.attempts, self.options.jobs, false);
+                let work = Work::Send { progressed: false };
+                let outcome = self.judge(&e, work, sub.attempts, self.options.jobs, now);
+                let state = outcome.state;
                 let message = e.to_string();
-                let failure = Failure {
-                    state,
-                    message: &message,
-                    code: e.code(),
-                    next_attempt_at: next,
-                    count_attempt: count,
-                };
-                self.outbox.fail_submission(id, &failure, now)?;
+                self.outbox.fail_submission(id, &outcome.failure(&message, e.code()), now)?;
                 tracing::info!(case = sub.case_id, error = %e, state = state.as_str(), "submission not done");
                 self.job_event(&sub, state, Some(message));
             }
@@ -619,11 +596,10 @@ impl Engine {
         }
         .await;
         let now = now_ms();
-        let later = now + ms(self.options.review.delay(bag.checks + 1));
         match found {
             Ok(Some((receipt, json))) => {
                 self.net = Connectivity::Online;
-                let next_poll = now + ms(self.options.review.delay(1));
+                let next_poll = now + millis(self.options.review.delay(1));
                 let found = Found { receipt: &receipt, receipt_json: &json, next_poll, now };
                 let taken = take_in(&self.store, &self.outbox, &bag, &found)?;
                 let sid = receipt.submission_id.to_string();
@@ -637,11 +613,12 @@ impl Engine {
             }
             Ok(None) => {
                 self.net = Connectivity::Online;
+                let later = now + millis(self.options.review.delay(bag.checks + 1));
                 self.outbox.hand_carried_not_found(id, None, later, true)?;
             }
             Err(e) => {
-                let (_, next, _) = self.failure_plan(&e, bag.checks, self.options.review, false);
-                let next = if next <= now { later } else { next };
+                let outcome = self.judge(&e, Work::BagLookup, bag.checks, self.options.review, now);
+                let next = outcome.next_attempt_at;
                 tracing::info!(case = bag.case_id, error = %e, "could not ask PAKS for a bag's receipt");
                 self.outbox.hand_carried_not_found(id, Some(&e.to_string()), next, false)?;
             }
@@ -666,7 +643,7 @@ impl Engine {
                     matches!(state, SubmissionState::Published | SubmissionState::ChangesRequested);
                 let changed = sub.review_state.as_deref() != Some(state.as_str());
                 let attempts = if changed { 1 } else { sub.attempts + 1 };
-                let next = now + ms(self.options.review.delay(attempts));
+                let next = now + millis(self.options.review.delay(attempts));
                 self.outbox.record_review(
                     id,
                     state.as_str(),
@@ -691,22 +668,10 @@ impl Engine {
                 }
             }
             Err(e) => {
-                let (state, next, count) =
-                    self.failure_plan(&e, sub.attempts, self.options.review, false);
-                let state = if state == JobState::WaitingNetwork {
-                    JobState::RetryScheduled
-                } else {
-                    state
-                };
+                let outcome =
+                    self.judge(&e, Work::ReviewPoll, sub.attempts, self.options.review, now);
                 let message = e.to_string();
-                let failure = Failure {
-                    state,
-                    message: &message,
-                    code: e.code(),
-                    next_attempt_at: next.max(now + 1000),
-                    count_attempt: count,
-                };
-                self.outbox.fail_submission(id, &failure, now)?;
+                self.outbox.fail_submission(id, &outcome.failure(&message, e.code()), now)?;
             }
         }
         Ok(())

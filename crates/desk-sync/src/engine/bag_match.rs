@@ -1,6 +1,6 @@
 //! Asking PAKS whether a hand-carried bag reached it, and taking its receipt in.
 
-use super::{Engine, now_ms};
+use super::Engine;
 use crate::backoff::millis;
 use crate::error::Result;
 use crate::failure::Work;
@@ -17,7 +17,7 @@ impl Engine {
             client.receipt_of_version(&bag.case_uid, bag.case_version, &key).await
         }
         .await;
-        let now = now_ms();
+        let now = self.now();
         match found {
             Ok(Some((receipt, json))) => {
                 self.net = Connectivity::Online;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Engine, now_ms};
+use super::Engine;
 use crate::backoff::millis;
 use crate::error::{Result, SyncError};
 use crate::plan::Connectivity;
@@ -14,7 +14,7 @@ impl Engine {
     /// The network is said to be back: check now, and make what waited for it due.
     pub fn network_back(&mut self) -> Result<()> {
         self.net = Connectivity::Unknown;
-        self.outbox.network_back(now_ms())?;
+        self.outbox.network_back(self.now())?;
         Ok(())
     }
 
@@ -43,7 +43,7 @@ impl Engine {
             },
             Err(e) => Err(e),
         };
-        let now = now_ms();
+        let now = self.now();
         match outcome {
             Ok(()) => {
                 self.net = Connectivity::Online;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use desk_core::Store;
+use desk_core::clock::{Clock, SystemClock};
 
 use crate::backoff::{Backoff, millis, random_unit};
 use crate::client::{ClientOptions, PaksClient};
@@ -29,12 +30,9 @@ use crate::tus::ChunkSizer;
 
 pub(crate) use review::apply_review;
 
-/// Milliseconds since the epoch.
+/// Milliseconds since the epoch, by the system clock (the engine reads its own [`Clock`]).
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemClock.now_millis()
 }
 
 /// What an HTTP client was built for: address, token, proxy, bandwidth cap.
@@ -93,6 +91,7 @@ pub struct Engine {
     net: Connectivity,
     net_failures: u32,
     rate: Option<f64>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Engine {
@@ -120,6 +119,7 @@ impl Engine {
             net: Connectivity::Unknown,
             net_failures: 0,
             rate: None,
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -132,6 +132,17 @@ impl Engine {
     pub fn with_options(mut self, options: EngineOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// The clock that dates attempts and decides what is due (the system's by default).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Milliseconds since the epoch, by this engine's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_millis()
     }
 
     pub fn outbox(&self) -> &Arc<Outbox> {
@@ -175,7 +186,7 @@ impl Engine {
             submissions: &submissions,
             uploads: &uploads,
             hand_carried: &hand_carried,
-            now: now_ms(),
+            now: self.now(),
             net: self.net,
             auto_send: settings.auto_send,
             demanded,
@@ -212,7 +223,7 @@ impl Engine {
         if !matches!(action, Action::Wait { .. }) {
             let had_lock = self.lock.is_some();
             if !self.take_lock()? {
-                let until = Some(now_ms() + millis(OTHER_SENDER_POLL));
+                let until = Some(self.now() + millis(OTHER_SENDER_POLL));
                 return Ok(Action::Wait { until, idle: Idle::OtherSender });
             }
             if !had_lock {
@@ -244,7 +255,7 @@ impl Engine {
         loop {
             match self.step(true).await? {
                 Action::Wait { idle: Idle::WaitingRetry | Idle::OtherSender, until } => {
-                    let wait = until.map_or(0, |u| u - now_ms()).clamp(0, 15 * 60 * 1000);
+                    let wait = until.map_or(0, |u| u - self.now()).clamp(0, 15 * 60 * 1000);
                     tokio::time::sleep(Duration::from_millis(wait as u64)).await;
                 }
                 Action::Wait { idle, .. } => return Ok(idle),
@@ -278,5 +289,44 @@ impl Engine {
             state: state.as_str().to_owned(),
             message,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use desk_core::clock::ManualClock;
+
+    use super::*;
+    use crate::outbox::NewSubmission;
+    use crate::progress::no_events;
+
+    #[tokio::test]
+    async fn the_injected_clock_dates_attempts_and_decides_what_is_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
+        let new = NewSubmission {
+            case_id: 1,
+            case_uid: "u".into(),
+            case_version: 1,
+            document: "{}".into(),
+            files: Vec::new(),
+        };
+        let (job, _) = outbox.enqueue(&new, 0).unwrap();
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let options = EngineOptions::default();
+        let mut engine = Engine::new(dir.path(), store, outbox.clone(), no_events(), options)
+            .with_clock(clock.clone());
+
+        // Not connected: the check fails, and the next is due five minutes later by this clock.
+        assert_eq!(engine.step(true).await.unwrap(), Action::CheckNetwork);
+        assert_eq!(engine.connectivity(), Connectivity::Offline { retry_at: 1_300_000 });
+        let waiting = outbox.submission(job.id).unwrap();
+        assert_eq!((waiting.state, waiting.updated_at), (JobState::WaitingNetwork, 1_000_000));
+        let until = Some(1_300_000);
+        let idle = Idle::WaitingNetwork;
+        assert_eq!(engine.step(true).await.unwrap(), Action::Wait { until, idle });
+        clock.advance_secs(300);
+        assert_eq!(engine.step(true).await.unwrap(), Action::CheckNetwork);
     }
 }

@@ -4,7 +4,7 @@
 use desk_core::{CaseStatus, Store};
 use paks_protocol::SubmissionState;
 
-use super::{Engine, now_ms};
+use super::Engine;
 use crate::backoff::millis;
 use crate::error::Result;
 use crate::failure::Work;
@@ -21,7 +21,7 @@ impl Engine {
             client.status(&sid).await
         }
         .await;
-        let now = now_ms();
+        let now = self.now();
         match result {
             Ok(status) => {
                 self.net = Connectivity::Online;

@@ -4,7 +4,7 @@
 use paks_protocol::{AttachmentDescriptor, CaseDocument, SubmissionRequest, SubmissionState};
 use uuid::Uuid;
 
-use super::{Engine, apply_review, now_ms};
+use super::{Engine, apply_review};
 use crate::backoff::millis;
 use crate::error::{Result, SyncError};
 use crate::failure::Work;
@@ -44,7 +44,7 @@ impl Engine {
         // A request that cannot be built was never sent: the job stays one that can be cancelled.
         let request = self.request_of(&sub);
         let posted = request.is_ok();
-        if posted && !self.outbox.mark_posting(id, now_ms())? {
+        if posted && !self.outbox.mark_posting(id, self.now())? {
             tracing::info!(case = sub.case_id, "cancelled before its POST; nothing sent");
             return Ok(());
         }
@@ -57,7 +57,7 @@ impl Engine {
             Ok::<_, SyncError>((receipt, json))
         }
         .await;
-        let now = now_ms();
+        let now = self.now();
         match result {
             Ok((receipt, json)) => {
                 self.net = Connectivity::Online;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::{Engine, now_ms};
+use super::Engine;
 use crate::error::{Result, SyncError};
 use crate::failure::Work;
 use crate::outbox::{JobState, Phase, SubmissionJob, UploadJob};
@@ -22,12 +22,12 @@ impl Engine {
     pub(super) async fn run_upload(&mut self, settings: &SyncSettings, id: i64) -> Result<()> {
         let job = self.outbox.upload(id)?;
         let sub = self.outbox.submission(job.submission_job)?;
-        let now = now_ms();
+        let now = self.now();
         self.outbox.set_upload_state(id, JobState::Uploading, now)?;
         self.outbox.set_submission_state(sub.id, JobState::Uploading, Phase::Upload, now)?;
         let before = job.bytes_confirmed;
         let result = self.upload(settings, &job, &sub).await;
-        let now = now_ms();
+        let now = self.now();
         match result {
             Ok(()) => {
                 if self.resume_candidate == Some(id) {
@@ -107,10 +107,11 @@ impl Engine {
         }
         let outbox = self.outbox.clone();
         let events = self.events.clone();
+        let clock = self.clock.clone();
         let (job_id, sub_id, case_id, name, size) =
             (job.id, sub.id, sub.case_id, job.name.clone(), job.size);
         let mut on = move |step: UploadStep<'_>| -> Result<()> {
-            let now = now_ms();
+            let now = clock.now_millis();
             match step {
                 UploadStep::Created { url } => {
                     outbox.record_upload_offset(job_id, url, 0, None, now)

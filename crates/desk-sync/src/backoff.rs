@@ -57,6 +57,12 @@ pub const QUICK_PROBES: u32 = 40;
 /// The longest wait between quick probes.
 pub const QUICK_PROBE: Duration = Duration::from_millis(500);
 
+/// Milliseconds, for adding to a time in milliseconds since the epoch; saturating well below
+/// `i64::MAX` so that a sum with such a time cannot overflow.
+pub fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
 /// A uniform draw in `[0, 1)`; 0.5 if the OS has no randomness to give.
 pub fn random_unit() -> f64 {
     match getrandom::u64() {

@@ -90,7 +90,12 @@ pub enum SyncError {
     Invalid(String),
 
     #[error("The outbox could not be read or saved: {0}")]
-    Outbox(String),
+    Database(String),
+
+    #[error(
+        "This job's saved data is damaged ({0}), so it cannot be sent. Cancel sending it, then submit the case again."
+    )]
+    DamagedJob(String),
 
     #[error(transparent)]
     Core(#[from] desk_core::Error),
@@ -118,7 +123,7 @@ impl SyncError {
             | SyncError::StillWorking { .. }
             | SyncError::Garbled(_)
             | SyncError::UploadExpired(_)
-            | SyncError::Outbox(_)
+            | SyncError::Database(_)
             | SyncError::Keyring(_)
             | SyncError::Io(_) => true,
             SyncError::Core(e) => matches!(e, desk_core::Error::Busy),
@@ -132,7 +137,8 @@ impl SyncError {
             | SyncError::NotPaksAddress { .. }
             | SyncError::InsecureAddress { .. }
             | SyncError::ServerKeyChanged { .. }
-            | SyncError::Invalid(_) => false,
+            | SyncError::Invalid(_)
+            | SyncError::DamagedJob(_) => false,
         }
     }
 
@@ -189,7 +195,8 @@ impl SyncError {
             SyncError::ServerKeyChanged { .. } => "server_key_changed",
             SyncError::Keyring(_) => "keyring",
             SyncError::Invalid(_) => "invalid",
-            SyncError::Outbox(_) => "outbox",
+            SyncError::Database(_) => "outbox",
+            SyncError::DamagedJob(_) => "damaged_job",
             SyncError::Core(e) => e.code(),
             SyncError::Io(_) => "io",
         }
@@ -198,7 +205,14 @@ impl SyncError {
 
 impl From<rusqlite::Error> for SyncError {
     fn from(e: rusqlite::Error) -> Self {
-        SyncError::Outbox(e.to_string())
+        match e {
+            // A stored value this build cannot read (an unknown state, a wrong type): retrying
+            // reads the same value again.
+            rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..) => SyncError::DamagedJob(e.to_string()),
+            _ => SyncError::Database(e.to_string()),
+        }
     }
 }
 

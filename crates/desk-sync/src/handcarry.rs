@@ -69,7 +69,7 @@ pub fn export_bag(
         match outbox.submission_for_case(case_id)? {
             Some(job) => {
                 let document: CaseDocument = serde_json::from_str(&job.document).map_err(|e| {
-                    SyncError::Outbox(format!("the frozen case document is damaged: {e}"))
+                    SyncError::DamagedJob(format!("the frozen case document is damaged: {e}"))
                 })?;
                 let files = outbox
                     .uploads_of(job.id)?

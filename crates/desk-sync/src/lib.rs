@@ -11,6 +11,7 @@ pub mod client;
 pub mod connect;
 pub mod engine;
 pub mod error;
+pub mod failure;
 pub mod handcarry;
 pub mod outbox;
 pub mod plan;

@@ -56,7 +56,7 @@ pub fn take_in(
         return Ok(said(format!("PAKS has version {version} of this case."), Some(job.id)));
     }
     let document: CaseDocument = serde_json::from_str(&job.document)
-        .map_err(|e| SyncError::Outbox(format!("the frozen case document is damaged: {e}")))?;
+        .map_err(|e| SyncError::DamagedJob(format!("the frozen case document is damaged: {e}")))?;
     let uploads = outbox.uploads_of(job.id)?;
     if receipt_covers(receipt, &document, uploads.iter().map(|u| (u.sha256.as_str(), u.size)))? {
         adopt(store, outbox, job.id, job.case_id, found)?;

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::engine::{Engine, now_ms};
+use crate::engine::Engine;
 use crate::plan::{Action, Idle};
 
 /// What the app can tell the worker.
@@ -77,7 +77,7 @@ fn apply(engine: &mut Engine, command: Command, demanded: &mut bool) {
         Command::NetworkBack => engine.network_back(),
         Command::RetryNow(job) => {
             *demanded = true;
-            engine.outbox().retry_now(job, now_ms()).map(|_| ())
+            engine.outbox().retry_now(job, engine.now()).map(|_| ())
         }
         Command::Stop => Ok(()),
     };
@@ -111,7 +111,9 @@ async fn run(mut engine: Engine, mut rx: mpsc::Receiver<Command>) {
                 if idle != Idle::OtherSender {
                     demanded = false;
                 }
-                until.map(|u| Instant::now() + Duration::from_millis((u - now_ms()).max(0) as u64))
+                until.map(|u| {
+                    Instant::now() + Duration::from_millis((u - engine.now()).max(0) as u64)
+                })
             }
             Ok(_) => Some(Instant::now()),
             Err(e) => {

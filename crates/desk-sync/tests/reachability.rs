@@ -13,21 +13,18 @@ async fn reachable_only_when_the_pinned_paks_answers() {
     let store = desk_core::Store::open(dir.path()).unwrap();
     assert!(matches!(check_reachable(&store, dir.path()).await, Err(SyncError::NotConnected)));
 
-    let server_dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(server_dir.path()).await;
-    let token = server.focal_point("LAO");
-    let key = public_key(&server.url()).await;
-    let desk_dir = tempfile::tempdir().unwrap();
-    let connected = desk(desk_dir.path(), &server.url(), &token, &key);
-    check_reachable(&connected, desk_dir.path()).await.unwrap();
+    let pinned = connected_desk(None).await;
+    let (desk_dir, token, key) = (&pinned.dir, &pinned.token, &pinned.key);
+    let connected = &pinned.store;
+    check_reachable(connected, desk_dir.path()).await.unwrap();
 
     let other_dir = tempfile::tempdir().unwrap();
     let other = TestServer::start(other_dir.path()).await;
-    let impostor = desk(desk_dir.path(), &other.url(), &token, &key);
+    let impostor = desk(desk_dir.path(), &other.url(), token, key);
     let answer = check_reachable(&impostor, desk_dir.path()).await;
     assert!(answer.is_err(), "a server signing with another key is not the pinned PAKS");
 
     let nobody_dir = tempfile::tempdir().unwrap();
-    let nobody = desk(nobody_dir.path(), "http://127.0.0.1:9", &token, &key);
+    let nobody = desk(nobody_dir.path(), "http://127.0.0.1:9", token, key);
     assert!(check_reachable(&nobody, nobody_dir.path()).await.is_err(), "nothing listens");
 }

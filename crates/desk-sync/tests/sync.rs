@@ -82,18 +82,12 @@ async fn uploads_survive_cuts_stalls_and_resets_and_arrive_intact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worker_finishes_an_upload_across_a_server_restart() {
-    let server_dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(server_dir.path()).await;
+    let ConnectedDesk { server, server_dir, dir, store, outbox, .. } = connected_desk(None).await;
     let addr = server.addr;
-    let token = server.focal_point("LAO");
-    let key = public_key(&server.url()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = desk(dir.path(), &server.url(), &token, &key);
     // 8 Mbit/s: the 3 MB file takes about three seconds.
     store.set_setting(desk_sync::settings::BANDWIDTH_KBPS, "8000").unwrap();
     let case = complete_case(&store, "Bhutan e-services");
     let (file, sha) = make_file(dir.path(), "annex.pdf", 3_000_000);
-    let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
     submit_case(&store, &outbox, case, &[file_to_send(&file).unwrap()], now_ms()).unwrap();
 
     let events = Arc::new(Mutex::new(Vec::<SyncEvent>::new()));
@@ -217,20 +211,10 @@ fn base64_of(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_answers_are_each_handled_and_no_job_is_lost() {
-    let server_dir = tempfile::tempdir().unwrap();
     let script: Script = Arc::default();
-    let server = TestServer::start_at(
-        server_dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-        Some(injector(script.clone())),
-    )
-    .await;
-    let token = server.focal_point("LAO");
-    let key = public_key(&server.url()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = desk(dir.path(), &server.url(), &token, &key);
+    let ConnectedDesk { server, server_dir: _server_dir, dir, store, outbox, .. } =
+        connected_desk(Some(injector(script.clone()))).await;
     let case = complete_case(&store, "Kiribati e-registry");
-    let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
     let job = submit_case(&store, &outbox, case, &[], now_ms()).unwrap();
     let mut engine =
         Engine::new(dir.path(), store.clone(), outbox.clone(), no_events(), fast_options());
@@ -333,22 +317,12 @@ async fn bad_answers_are_each_handled_and_no_job_is_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_retries_of_one_submission_make_exactly_one() {
-    let server_dir = tempfile::tempdir().unwrap();
     let script: Script = Arc::default();
-    let server = TestServer::start_at(
-        server_dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-        Some(injector(script.clone())),
-    )
-    .await;
-    let token = server.focal_point("LAO");
-    let key = public_key(&server.url()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = desk(dir.path(), &server.url(), &token, &key);
+    let ConnectedDesk { server, server_dir: _server_dir, dir, store, outbox, token, key } =
+        connected_desk(Some(injector(script.clone()))).await;
     let case = complete_case(&store, "Nepal land records");
     let (file, _) = make_file(dir.path(), "map.pdf", 50_000);
     let files = [file_to_send(&file).unwrap()];
-    let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
     // Double clicks on "Submit": one job, one key.
     let job = submit_case(&store, &outbox, case, &files, now_ms()).unwrap();
     for _ in 0..5 {
@@ -423,13 +397,8 @@ async fn fifty_retries_of_one_submission_make_exactly_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_file_waits_for_the_person_without_blocking_another_case() {
-    let server_dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(server_dir.path()).await;
-    let token = server.focal_point("LAO");
-    let key = public_key(&server.url()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = desk(dir.path(), &server.url(), &token, &key);
-    let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
+    let ConnectedDesk { server, server_dir: _server_dir, dir, store, outbox, .. } =
+        connected_desk(None).await;
     let first = complete_case(&store, "First case");
     let second = complete_case(&store, "Second case");
     let (a, _) = make_file(dir.path(), "a.pdf", 70_000);
@@ -461,4 +430,31 @@ async fn a_changed_file_waits_for_the_person_without_blocking_another_case() {
     assert_eq!(job.state, JobState::NeedsAttention);
     assert_eq!(job.last_error_code.as_deref(), Some("unauthorized"));
     assert!(job.last_error.unwrap().contains("new token"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_saved_data_is_damaged_waits_for_the_person_instead_of_retrying() {
+    let ConnectedDesk { server, server_dir: _server_dir, dir, store, outbox, .. } =
+        connected_desk(None).await;
+    let case = complete_case(&store, "Damaged on disk");
+    let job = submit_case(&store, &outbox, case, &[], now_ms()).unwrap();
+    let damaged = rusqlite::Connection::open(outbox.path()).unwrap();
+    damaged
+        .execute("UPDATE submissions SET document = '{\"title\": ' WHERE id = ?1", [job.id])
+        .unwrap();
+
+    let mut engine =
+        Engine::new(dir.path(), store.clone(), outbox.clone(), no_events(), fast_options());
+    for _ in 0..10 {
+        if let Action::Wait { idle, .. } = engine.step(true).await.unwrap() {
+            assert_eq!(idle, Idle::WaitingPerson);
+            break;
+        }
+    }
+    let job = outbox.submission(job.id).unwrap();
+    assert_eq!(job.state, JobState::NeedsAttention, "{job:#?}");
+    assert_eq!(job.last_error_code.as_deref(), Some("damaged_job"));
+    assert!(job.can_cancel(), "nothing was sent, so the person can cancel it");
+    assert!(job.last_error.unwrap().contains("Cancel sending it"));
+    assert_eq!(server.submission_count(), 0);
 }

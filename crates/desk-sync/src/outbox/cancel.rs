@@ -10,7 +10,7 @@ impl Outbox {
     /// Returns the case it belonged to.
     pub fn cancel(&self, submission_job: i64) -> Result<i64> {
         self.write(|tx| {
-            let job = super::jobs::query_submissions(tx, "WHERE id = ?1", submission_job)?.pop();
+            let job = super::submissions::by_id(tx, submission_job)?;
             let Some(job) = job else {
                 return Err(SyncError::Invalid(format!(
                     "There is no submission {submission_job} in the outbox (already cancelled?)."

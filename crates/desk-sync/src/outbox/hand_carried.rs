@@ -70,28 +70,25 @@ impl Outbox {
     /// Remembers that this case version left as a bag (again: the newest export counts), so its
     /// receipt is looked for at once when PAKS can next be reached.
     pub fn record_hand_carried(&self, new: &NewHandCarried<'_>, now: i64) -> Result<HandCarried> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO hand_carried (case_id, case_uid, case_version, idempotency_key,
-                   case_sha256, exported_at, next_check_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-                 ON CONFLICT (case_uid, case_version) DO UPDATE SET
-                   idempotency_key = excluded.idempotency_key,
-                   case_sha256 = excluded.case_sha256, exported_at = excluded.exported_at,
-                   next_check_at = CASE WHEN matched_at IS NULL THEN excluded.next_check_at
-                                   ELSE next_check_at END,
-                   checks = CASE WHEN matched_at IS NULL THEN 0 ELSE checks END",
-                params![
-                    new.case_id,
-                    new.case_uid,
-                    new.case_version,
-                    new.idempotency_key,
-                    new.case_sha256,
-                    now
-                ],
-            )?;
-            Ok(())
-        })?;
+        self.update(
+            "INSERT INTO hand_carried (case_id, case_uid, case_version, idempotency_key,
+               case_sha256, exported_at, next_check_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+             ON CONFLICT (case_uid, case_version) DO UPDATE SET
+               idempotency_key = excluded.idempotency_key,
+               case_sha256 = excluded.case_sha256, exported_at = excluded.exported_at,
+               next_check_at = CASE WHEN matched_at IS NULL THEN excluded.next_check_at
+                               ELSE next_check_at END,
+               checks = CASE WHEN matched_at IS NULL THEN 0 ELSE checks END",
+            params![
+                new.case_id,
+                new.case_uid,
+                new.case_version,
+                new.idempotency_key,
+                new.case_sha256,
+                now
+            ],
+        )?;
         self.read(|c| {
             Ok(c.query_row(
                 &format!(
@@ -141,14 +138,12 @@ impl Outbox {
         next: i64,
         count_check: bool,
     ) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE hand_carried SET checks = checks + ?1, last_error = ?2, next_check_at = ?3
-                 WHERE id = ?4",
-                params![i64::from(count_check), error, next, id],
-            )?;
-            Ok(())
-        })
+        self.update(
+            "UPDATE hand_carried SET checks = checks + ?1, last_error = ?2, next_check_at = ?3
+             WHERE id = ?4",
+            params![i64::from(count_check), error, next, id],
+        )?;
+        Ok(())
     }
 
     /// The receipt was found and taken in.
@@ -160,37 +155,11 @@ impl Outbox {
         outcome: &str,
         now: i64,
     ) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE hand_carried SET submission_id = ?1, receipt = ?2, outcome = ?3,
-                   matched_at = ?4, last_error = NULL WHERE id = ?5",
-                params![submission_id, receipt_json, outcome, now, id],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Marks every upload of a submission job as done: PAKS has its files by another way.
-    pub fn uploads_not_needed(&self, submission_job: i64, now: i64) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE uploads SET state = 'done', last_error = NULL, last_error_code = NULL,
-                   updated_at = ?1 WHERE submission_job = ?2",
-                params![now, submission_job],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Removes a job PAKS can never take (its case version is held there with other content),
-    /// in whatever phase it is; returns whether there was one.
-    pub fn drop_superseded(&self, submission_job: i64) -> Result<bool> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "DELETE FROM submissions WHERE id = ?1 AND receipt IS NULL",
-                params![submission_job],
-            )?;
-            Ok(n > 0)
-        })
+        self.update(
+            "UPDATE hand_carried SET submission_id = ?1, receipt = ?2, outcome = ?3,
+               matched_at = ?4, last_error = NULL WHERE id = ?5",
+            params![submission_id, receipt_json, outcome, now, id],
+        )?;
+        Ok(())
     }
 }

@@ -288,7 +288,7 @@ async fn read_range(source: &UploadSource, offset: u64, len: u64) -> Result<Vec<
         Ok(buf)
     })
     .await
-    .map_err(|e| SyncError::Outbox(e.to_string()))?;
+    .map_err(|e| SyncError::Io(std::io::Error::other(e)))?;
     read.map_err(|e| SyncError::FileMissing { name, reason: e.to_string() })
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use desk_core::{Framework, LinkInput, Profile, Store};
 use desk_sync::backoff::Backoff;
 use desk_sync::tus::ChunkSizer;
-use desk_sync::{EngineOptions, SyncSettings, TokenStore};
+use desk_sync::{EngineOptions, Outbox, SyncSettings, TokenStore};
 use paks_server::http::SharedState;
 use paks_server::{Config, open_state, operator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -323,4 +323,29 @@ pub async fn public_key(url: &str) -> String {
     let body = reqwest::get(format!("{url}/api/v1/identity")).await.unwrap().text().await.unwrap();
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     v["public_key"].as_str().unwrap().to_owned()
+}
+
+/// A running PAKS and a data folder connected to it (token and pinned key saved), with its
+/// outbox. Keep `server_dir` bound: dropping it deletes the server's files.
+pub struct ConnectedDesk {
+    pub server: TestServer,
+    pub server_dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+    pub store: Arc<Store>,
+    pub outbox: Arc<Outbox>,
+    pub token: String,
+    pub key: String,
+}
+
+/// [`ConnectedDesk`] with a fresh server, its router wrapped by `wrap` if given.
+pub async fn connected_desk(wrap: Option<Wrap>) -> ConnectedDesk {
+    let server_dir = tempfile::tempdir().unwrap();
+    let any_port = "127.0.0.1:0".parse().unwrap();
+    let server = TestServer::start_at(server_dir.path(), any_port, wrap).await;
+    let token = server.focal_point("LAO");
+    let key = public_key(&server.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = desk(dir.path(), &server.url(), &token, &key);
+    let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
+    ConnectedDesk { server, server_dir, dir, store, outbox, token, key }
 }

@@ -5,13 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{options, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
@@ -20,7 +18,8 @@ use sha1::Digest;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use uuid::Uuid;
 
-use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking};
+use super::route_table::RouteTable;
+use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking, paths};
 use crate::error::Error;
 use crate::metadata::FocalPoint;
 use crate::upload_store::{UploadInfo, UploadState};
@@ -33,17 +32,20 @@ const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 /// Bytes handed to the writer thread at a time.
 const WRITE_CHUNK: usize = 1 << 20;
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
-        .route("/api/v1/uploads", post(create).options(describe))
-        .route(
-            "/api/v1/uploads/{id}",
-            options(describe).head(head_upload).patch(patch).delete(terminate),
-        )
-        .layer(middleware::map_response(|mut res: Response| async move {
-            res.headers_mut().insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
-            res
-        }))
+pub fn routes() -> RouteTable {
+    RouteTable::new()
+        .post(paths::UPLOADS, create)
+        .options(paths::UPLOADS, describe)
+        .options(paths::UPLOAD, describe)
+        .head(paths::UPLOAD, head_upload)
+        .patch(paths::UPLOAD, patch)
+        .delete(paths::UPLOAD, terminate)
+        .wrap(|r| {
+            r.layer(middleware::map_response(|mut res: Response| async move {
+                res.headers_mut().insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
+                res
+            }))
+        })
 }
 
 /// How long a request waits for the request holding its upload to stop.
@@ -448,7 +450,7 @@ async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body
             .await
             .map_err(|e| if is_disk_full(&e) { disk_full() } else { e.into() })?;
     }
-    let location = HeaderValue::from_str(&format!("/api/v1/uploads/{id}"))
+    let location = HeaderValue::from_str(&paths::url(paths::UPLOAD, &[&id]))
         .map_err(|e| Error::Invalid(e.to_string()))?;
     let mut offset = None;
     if with_body {

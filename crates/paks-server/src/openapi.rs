@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::config::DEFAULT_MAX_UPLOAD;
+use crate::http::paths;
 
 fn problem(description: &str) -> Value {
     json!({
@@ -23,6 +24,28 @@ fn tus_header(name: &str) -> Value {
     json!({ "$ref": format!("#/components/parameters/{name}") })
 }
 
+fn tus_options(operation_id: &str) -> Value {
+    json!({
+        "operationId": operation_id, "summary": "tus capabilities", "security": [],
+        "responses": { "204": { "description": "Capabilities", "headers": {
+            "Tus-Version": { "schema": { "type": "string", "const": "1.0.0" } },
+            "Tus-Extension": { "schema": { "type": "string", "const": "creation,creation-with-upload,expiration,checksum,termination" } },
+            "Tus-Max-Size": { "schema": { "type": "integer", "default": DEFAULT_MAX_UPLOAD } },
+            "Tus-Checksum-Algorithm": { "schema": { "type": "string", "const": "sha1,sha256" } }
+        }}}
+    })
+}
+
+fn case_list_parameters() -> Value {
+    json!([
+        { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Text search in the case's text values" },
+        { "name": "country", "in": "query", "schema": { "type": "string" }, "description": "ISO 3166-1 alpha-3" },
+        { "name": "mdg", "in": "query", "schema": { "type": "string" }, "description": "MDG target, e.g. 8.F" },
+        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } },
+        { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }
+    ])
+}
+
 pub fn document() -> Value {
     let schemas = paks_protocol::component_schemas();
     json!({
@@ -37,7 +60,7 @@ pub fn document() -> Value {
         "servers": [{ "url": "/" }],
         "security": [{ "bearer": [] }],
         "paths": {
-            "/api/v1/identity": { "get": {
+            (paths::IDENTITY): { "get": {
                 "operationId": "identity",
                 "summary": "Server name, API version and public key; signs a challenge to prove it holds the key",
                 "security": [],
@@ -49,20 +72,12 @@ pub fn document() -> Value {
                     "422": problem("Bad challenge")
                 }
             }},
-            "/api/v1/openapi.json": { "get": {
+            (paths::OPENAPI): { "get": {
                 "operationId": "openapi", "summary": "This document", "security": [],
                 "responses": { "200": { "description": "OpenAPI 3.1", "content": { "application/json": {} } } }
             }},
-            "/api/v1/uploads": {
-                "options": {
-                    "operationId": "tusOptions", "summary": "tus capabilities", "security": [],
-                    "responses": { "204": { "description": "Capabilities", "headers": {
-                        "Tus-Version": { "schema": { "type": "string", "const": "1.0.0" } },
-                        "Tus-Extension": { "schema": { "type": "string", "const": "creation,creation-with-upload,expiration,checksum,termination" } },
-                        "Tus-Max-Size": { "schema": { "type": "integer", "default": DEFAULT_MAX_UPLOAD } },
-                        "Tus-Checksum-Algorithm": { "schema": { "type": "string", "const": "sha1,sha256" } }
-                    }}}
-                },
+            (paths::UPLOADS): {
+                "options": tus_options("tusOptions"),
                 "post": {
                     "operationId": "tusCreate",
                     "summary": "tus creation (and creation-with-upload)",
@@ -86,8 +101,9 @@ pub fn document() -> Value {
                     }
                 }
             },
-            "/api/v1/uploads/{id}": {
+            (paths::UPLOAD): {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+                "options": tus_options("tusOptionsOfUpload"),
                 "head": {
                     "operationId": "tusHead", "summary": "Offset of an upload",
                     "parameters": [tus_header("TusResumable")],
@@ -125,7 +141,7 @@ pub fn document() -> Value {
                     }
                 }
             },
-            "/api/v1/submissions": { "post": {
+            (paths::SUBMISSIONS): { "post": {
                 "operationId": "submit",
                 "summary": "Submit a case document with its uploaded attachments",
                 "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": true,
@@ -144,7 +160,7 @@ pub fn document() -> Value {
                     "429": problem("Rate limited (Retry-After)")
                 }
             }},
-            "/api/v1/bags": { "post": {
+            (paths::BAGS): { "post": {
                 "operationId": "submitBag",
                 "summary": "Submit a hand-carried case: a BagIt (RFC 8493) zip bag made by PAKS Desk or any BagIt tool",
                 "description": "The bag holds one top-level folder with bagit.txt, data/case.json (a CaseDocument), data/attachments/*, manifest-sha256.txt (or -sha512) and optionally tagmanifest-*.txt and bag-info.txt. It is verified complete and valid (every checksum, Payload-Oxum) and becomes a submission under the same rules as POST /api/v1/submissions. The bag-info field PAKS-Idempotency-Key (else `bag:<case_uid>:v<version>`) is the submission's idempotency key: the same bag sent again, or the same case version already submitted with the same text and files, gets the stored receipt.",
@@ -160,7 +176,7 @@ pub fn document() -> Value {
                     "429": problem("Rate limited (Retry-After)")
                 }
             }},
-            "/api/v1/submissions/{id}": { "get": {
+            (paths::SUBMISSION): { "get": {
                 "operationId": "submissionStatus",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
                 "responses": {
@@ -168,7 +184,7 @@ pub fn document() -> Value {
                     "404": problem("No such submission, or another country's")
                 }
             }},
-            "/api/v1/receipts/{case_uid}/{version}": { "get": {
+            (paths::RECEIPT): { "get": {
                 "operationId": "receiptOfVersion",
                 "summary": "The signed receipt of a case version, however it arrived (online or a hand-carried bag)",
                 "parameters": [
@@ -180,28 +196,33 @@ pub fn document() -> Value {
                     "404": problem("PAKS holds no such version, or it is another country's")
                 }
             }},
-            "/api/v1/cases": { "get": {
+            (paths::CASES_JSON): { "get": {
                 "operationId": "listCases", "summary": "Published cases (newest version of each)", "security": [],
-                "parameters": [
-                    { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Text search in the case's text values" },
-                    { "name": "country", "in": "query", "schema": { "type": "string" }, "description": "ISO 3166-1 alpha-3" },
-                    { "name": "mdg", "in": "query", "schema": { "type": "string" }, "description": "MDG target, e.g. 8.F" },
-                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } },
-                    { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }
-                ],
+                "parameters": case_list_parameters(),
                 "responses": { "200": json_body("Published cases", "PublishedCaseList") }
             }},
-            "/api/v1/cases/{id}": { "get": {
+            (paths::CASE_JSON): { "get": {
                 "operationId": "getCase", "security": [],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
                 "responses": { "200": json_body("A published case", "PublishedCase"), "404": problem("Not published") }
             }},
-            "/cases/{id}": { "get": {
+            (paths::HOME): { "get": {
+                "operationId": "home", "summary": "Redirects to the list of published cases", "security": [],
+                "responses": { "303": { "description": "See Other", "headers": {
+                    "Location": { "schema": { "type": "string", "const": paths::CASES_PAGE } }
+                }}}
+            }},
+            (paths::CASES_PAGE): { "get": {
+                "operationId": "casesHtml", "summary": "HTML list of published cases (newest version of each)", "security": [],
+                "parameters": case_list_parameters(),
+                "responses": { "200": { "description": "HTML", "content": { "text/html": {} } } }
+            }},
+            (paths::CASE_PAGE): { "get": {
                 "operationId": "caseHtml", "summary": "HTML page of a published case", "security": [],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
                 "responses": { "200": { "description": "HTML", "content": { "text/html": {} } }, "404": problem("Not published") }
             }},
-            "/cases/{id}/files/{index}": { "get": {
+            (paths::CASE_FILE): { "get": {
                 "operationId": "caseFile", "summary": "Download a file of a published case", "security": [],
                 "parameters": [
                     { "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } },
@@ -222,4 +243,42 @@ pub fn document() -> Value {
             "schemas": schemas
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::document;
+
+    const OPERATIONS: [&str; 8] =
+        ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+    #[test]
+    fn the_document_describes_exactly_the_routed_methods_and_paths() {
+        let routed: BTreeSet<(String, String)> = crate::http::endpoints()
+            .into_iter()
+            .map(|(method, path)| (method.as_str().to_ascii_lowercase(), path.to_owned()))
+            .collect();
+        let doc = document();
+        let documented: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| {
+                OPERATIONS
+                    .iter()
+                    .filter(|op| item.get(**op).is_some())
+                    .map(|op| ((*op).to_owned(), path.clone()))
+            })
+            .collect();
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty() && unrouted.is_empty(),
+            "the router and the OpenAPI document (src/openapi.rs) disagree\n\
+             routed but not documented: {undocumented:?}\n\
+             documented but not routed: {unrouted:?}"
+        );
+    }
 }

@@ -1,21 +1,20 @@
 //! POST /api/v1/bags: a hand-carried case as a BagIt zip (see `crate::handcarry`).
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::routing::post;
 use http_body_util::BodyExt;
 use paks_protocol::ProblemType;
 use tokio::io::AsyncWriteExt;
 
+use super::route_table::RouteTable;
 use super::submissions::detached;
-use super::{ApiResult, ProblemResponse, SharedState, authenticate};
+use super::{ApiResult, ProblemResponse, SharedState, authenticate, paths};
 use crate::error::Error;
 use crate::handcarry::{self, Submitter, WorkDir};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new().route("/api/v1/bags", post(submit_bag))
+pub fn routes() -> RouteTable {
+    RouteTable::new().post(paths::BAGS, submit_bag)
 }
 
 fn too_large(limit: u64) -> ProblemResponse {

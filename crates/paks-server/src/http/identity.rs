@@ -2,18 +2,18 @@
 
 use std::collections::HashMap;
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use paks_protocol::{
     API_VERSION, PAKS_SERVICE, ProblemType, ServerIdentity, TusCapabilities, identity_signing_bytes,
 };
 
+use super::route_table::RouteTable;
 use super::tus::{TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION};
-use super::{ApiResult, ProblemResponse, SharedState};
+use super::{ApiResult, ProblemResponse, SharedState, paths};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new().route("/api/v1/identity", get(identity))
+pub fn routes() -> RouteTable {
+    RouteTable::new().get(paths::IDENTITY, identity)
 }
 
 async fn identity(
@@ -41,7 +41,7 @@ async fn identity(
         key_id: state.key.key_id(),
         time: crate::clock::rfc3339(crate::clock::now())?,
         tus: TusCapabilities {
-            endpoint: "/api/v1/uploads".into(),
+            endpoint: paths::UPLOADS.into(),
             version: TUS_VERSION.into(),
             extensions: TUS_EXTENSIONS.iter().map(|s| (*s).to_owned()).collect(),
             checksum_algorithms: TUS_CHECKSUM_ALGORITHMS.iter().map(|s| (*s).to_owned()).collect(),

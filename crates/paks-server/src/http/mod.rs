@@ -5,7 +5,9 @@ mod bags;
 pub mod fuzzing;
 mod identity;
 mod openapi_route;
+pub mod paths;
 mod public_site;
+mod route_table;
 pub(crate) mod submissions;
 mod tus;
 
@@ -14,7 +16,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use paks_protocol::{PROBLEM_CONTENT_TYPE, Problem, ProblemType};
@@ -26,6 +28,7 @@ use crate::metadata::{FocalPoint, MetadataStore};
 use crate::signing_key::ServerKey;
 use crate::upload_store::UploadStore;
 
+use route_table::RouteTable;
 pub(crate) use tus::UploadLocks;
 
 /// Shared by every handler.
@@ -40,18 +43,28 @@ pub struct AppState {
 
 pub type SharedState = Arc<AppState>;
 
-pub fn router(state: SharedState) -> Router {
-    let api = Router::new()
+fn routes() -> RouteTable {
+    let api = RouteTable::new()
         .merge(identity::routes())
         .merge(submissions::routes())
         .merge(bags::routes())
         .merge(public_site::api_routes())
         .merge(openapi_route::routes())
-        .layer(DefaultBodyLimit::disable());
-    Router::new()
+        .wrap(|r| r.layer(DefaultBodyLimit::disable()));
+    RouteTable::new()
         .merge(api)
-        .merge(tus::routes().layer(DefaultBodyLimit::disable()))
+        .merge(tus::routes().wrap(|r| r.layer(DefaultBodyLimit::disable())))
         .merge(public_site::html_routes())
+}
+
+/// Every (method, path) pair the router answers, besides the HEAD that axum answers for each GET.
+pub fn endpoints() -> Vec<(Method, &'static str)> {
+    routes().endpoints().to_vec()
+}
+
+pub fn router(state: SharedState) -> Router {
+    routes()
+        .into_router()
         .fallback(|| async { ProblemResponse::new(ProblemType::NotFound, "no such endpoint") })
         .layer(middleware::from_fn(log_request))
         .with_state(state)

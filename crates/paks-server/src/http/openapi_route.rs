@@ -1,8 +1,8 @@
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 
-use super::SharedState;
+use super::paths;
+use super::route_table::RouteTable;
 
-pub fn routes() -> Router<SharedState> {
-    Router::new().route("/api/v1/openapi.json", get(|| async { Json(crate::openapi::document()) }))
+pub fn routes() -> RouteTable {
+    RouteTable::new().get(paths::OPENAPI, || async { Json(crate::openapi::document()) })
 }

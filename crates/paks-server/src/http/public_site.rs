@@ -4,13 +4,12 @@ use std::io::Read;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use http_body::Frame;
 use paks_protocol::{
     CaseDocument, ProblemType, PublishedCase, PublishedCaseList, PublishedCaseSummary,
@@ -19,23 +18,24 @@ use paks_protocol::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ApiResult, ProblemResponse, SharedState, blocking};
+use super::route_table::RouteTable;
+use super::{ApiResult, ProblemResponse, SharedState, blocking, paths};
 use crate::html::{encode_query, escape};
 use crate::metadata::{CaseQuery, SubmissionRecord};
 use paks_protocol::SubmissionState;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'";
 
-pub fn api_routes() -> Router<SharedState> {
-    Router::new().route("/api/v1/cases", get(list_json)).route("/api/v1/cases/{id}", get(case_json))
+pub fn api_routes() -> RouteTable {
+    RouteTable::new().get(paths::CASES_JSON, list_json).get(paths::CASE_JSON, case_json)
 }
 
-pub fn html_routes() -> Router<SharedState> {
-    Router::new()
-        .route("/", get(|| async { axum::response::Redirect::to("/cases") }))
-        .route("/cases", get(list_html))
-        .route("/cases/{id}", get(case_html))
-        .route("/cases/{id}/files/{index}", get(download))
+pub fn html_routes() -> RouteTable {
+    RouteTable::new()
+        .get(paths::HOME, || async { axum::response::Redirect::to(paths::CASES_PAGE) })
+        .get(paths::CASES_PAGE, list_html)
+        .get(paths::CASE_PAGE, case_html)
+        .get(paths::CASE_FILE, download)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,7 +71,7 @@ fn summary_of(r: &SubmissionRecord, case: &CaseDocument) -> PublishedCaseSummary
         mdg_targets: r.mdg_targets.clone(),
         themes: case.themes.clone(),
         published_at: r.published_at.clone().unwrap_or_default(),
-        html_url: format!("/cases/{}", r.id),
+        html_url: paths::url(paths::CASE_PAGE, &[&r.id]),
     }
 }
 
@@ -117,7 +117,7 @@ fn files_of(r: &SubmissionRecord) -> Vec<PublishedFile> {
             media_type: f.media_type.clone(),
             size: f.size,
             sha256: f.sha256.clone(),
-            url: format!("/cases/{}/files/{i}", r.id),
+            url: paths::url(paths::CASE_FILE, &[&r.id, &i]),
         })
         .collect()
 }
@@ -130,7 +130,7 @@ async fn case_json(
     Ok(Json(PublishedCase {
         submission_id: r.id,
         published_at: r.published_at.clone().unwrap_or_default(),
-        html_url: format!("/cases/{}", r.id),
+        html_url: paths::url(paths::CASE_PAGE, &[&r.id]),
         case: parse_case(&r)?,
         files: files_of(&r),
     }))

@@ -4,12 +4,10 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use http_body_util::BodyExt;
 use paks_protocol::{
     CASE_SCHEMA_VERSION, FieldError, ProblemType, RECEIPT_VERSION, Receipt, ReceiptFile,
@@ -17,7 +15,8 @@ use paks_protocol::{
 };
 use uuid::Uuid;
 
-use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking};
+use super::route_table::RouteTable;
+use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking, paths};
 use crate::error::Error;
 use crate::metadata::{
     FocalPoint, IdempotencyClaim, IdempotencyLease, StoredFile, SubmissionRecord,
@@ -29,11 +28,11 @@ use crate::metadata::{
 /// claims at once.
 pub(crate) const IDEMPOTENCY_LEASE: Duration = Duration::from_secs(30);
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
-        .route("/api/v1/submissions", post(submit))
-        .route("/api/v1/submissions/{id}", get(status))
-        .route("/api/v1/receipts/{case_uid}/{version}", get(receipt_of_version))
+pub fn routes() -> RouteTable {
+    RouteTable::new()
+        .post(paths::SUBMISSIONS, submit)
+        .get(paths::SUBMISSION, status)
+        .get(paths::RECEIPT, receipt_of_version)
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -494,7 +493,7 @@ async fn store_submission(
     }
     tracing::info!(submission = %receipt.submission_id, country = %receipt.country, "submission received");
     let mut res = json_response(StatusCode::CREATED, response_body);
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/submissions/{}", receipt.submission_id))
+    if let Ok(v) = HeaderValue::from_str(&paths::url(paths::SUBMISSION, &[&receipt.submission_id]))
     {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -536,7 +535,7 @@ pub fn status_of(record: &SubmissionRecord) -> SubmissionStatus {
         updated_at: record.updated_at.clone(),
         replaced_by: record.replaced_by,
         public_url: (record.state == SubmissionState::Published)
-            .then(|| format!("/cases/{}", record.id)),
+            .then(|| paths::url(paths::CASE_PAGE, &[&record.id])),
     }
 }
 

@@ -5,13 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{options, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
@@ -20,7 +19,8 @@ use sha1::Digest;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use uuid::Uuid;
 
-use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking};
+use super::route_table::RouteTable;
+use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking, paths};
 use crate::error::Error;
 use crate::metadata::FocalPoint;
 use crate::upload_store::{UploadInfo, UploadState};
@@ -33,17 +33,20 @@ const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 /// Bytes handed to the writer thread at a time.
 const WRITE_CHUNK: usize = 1 << 20;
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
-        .route("/api/v1/uploads", post(create).options(describe))
-        .route(
-            "/api/v1/uploads/{id}",
-            options(describe).head(head_upload).patch(patch).delete(terminate),
-        )
-        .layer(middleware::map_response(|mut res: Response| async move {
-            res.headers_mut().insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
-            res
-        }))
+pub fn routes() -> RouteTable {
+    RouteTable::new()
+        .post(paths::UPLOADS, create)
+        .options(paths::UPLOADS, describe)
+        .options(paths::UPLOAD, describe)
+        .head(paths::UPLOAD, head_upload)
+        .patch(paths::UPLOAD, patch)
+        .delete(paths::UPLOAD, terminate)
+        .wrap(|r| {
+            r.layer(middleware::map_response(|mut res: Response| async move {
+                res.headers_mut().insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
+                res
+            }))
+        })
 }
 
 /// How long a request waits for the request holding its upload to stop.
@@ -300,6 +303,78 @@ async fn live_upload(state: &SharedState, fp: &FocalPoint, id: Uuid) -> ApiResul
     Ok(upload)
 }
 
+/// A tus request from an authenticated focal point: Tus-Resumable checked, then the token.
+struct TusCaller(FocalPoint);
+
+impl FromRequestParts<SharedState> for TusCaller {
+    type Rejection = ProblemResponse;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> ApiResult<Self> {
+        check_tus_resumable(&parts.headers)?;
+        Ok(Self(authenticate(state, &parts.headers).await?))
+    }
+}
+
+/// A tus request about one of the caller's live uploads. The checks run in this order, which
+/// decides the problem a faulty request gets: Tus-Resumable, the token, the id, `P` (what the
+/// method's own headers announce), then the upload itself.
+struct TusUpload<P = ()> {
+    owner: FocalPoint,
+    id: Uuid,
+    upload: UploadState,
+    announced: P,
+}
+
+impl<P> FromRequestParts<SharedState> for TusUpload<P>
+where
+    P: FromRequestParts<SharedState> + Send,
+    P::Rejection: IntoResponse,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, Response> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let TusCaller(owner) = TusCaller::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let id = parse_id(&id).map_err(IntoResponse::into_response)?;
+        let announced =
+            P::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let upload = live_upload(state, &owner, id).await.map_err(IntoResponse::into_response)?;
+        Ok(Self { owner, id, upload, announced })
+    }
+}
+
+impl<P> TusUpload<P> {
+    /// Takes the upload's lock, which first stops a PATCH still holding it (its client may be
+    /// gone), and loads the upload as that PATCH left it.
+    async fn lock(&self, state: &SharedState) -> ApiResult<(UploadLock, UploadState)> {
+        let lock = state.locks.lock(self.id).await?;
+        let upload = live_upload(state, &self.owner, self.id).await?;
+        Ok((lock, upload))
+    }
+}
+
+/// What a PATCH's headers announce.
+struct PatchHeaders {
+    offset: u64,
+    checksum: Option<Checksum>,
+}
+
+impl FromRequestParts<SharedState> for PatchHeaders {
+    type Rejection = ProblemResponse;
+
+    async fn from_request_parts(parts: &mut Parts, _: &SharedState) -> ApiResult<Self> {
+        check_content_type(&parts.headers)?;
+        let offset = header_u64(&parts.headers, "upload-offset")?
+            .ok_or_else(|| bad_header("Upload-Offset is required"))?;
+        let checksum = Checksum::parse(&parts.headers)?;
+        Ok(Self { offset, checksum })
+    }
+}
+
 async fn describe(State(state): State<SharedState>) -> Response {
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
@@ -395,9 +470,12 @@ async fn check_room(state: &SharedState, owner: i64, length: u64) -> ApiResult<(
     Ok(())
 }
 
-async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body) -> ApiResult {
-    check_tus_resumable(&headers)?;
-    let fp = authenticate(&state, &headers).await?;
+async fn create(
+    State(state): State<SharedState>,
+    TusCaller(fp): TusCaller,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
     if headers.contains_key("upload-defer-length") {
         return Err(bad_header("Upload-Defer-Length is not supported; send Upload-Length"));
     }
@@ -448,7 +526,7 @@ async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body
             .await
             .map_err(|e| if is_disk_full(&e) { disk_full() } else { e.into() })?;
     }
-    let location = HeaderValue::from_str(&format!("/api/v1/uploads/{id}"))
+    let location = HeaderValue::from_str(&paths::url(paths::UPLOAD, &[&id]))
         .map_err(|e| Error::Invalid(e.to_string()))?;
     let mut offset = None;
     if with_body {
@@ -484,19 +562,9 @@ async fn create(State(state): State<SharedState>, headers: HeaderMap, body: Body
     Ok(res)
 }
 
-async fn head_upload(
-    State(state): State<SharedState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult {
-    check_tus_resumable(&headers)?;
-    let fp = authenticate(&state, &headers).await?;
-    let id = parse_id(&id)?;
-    live_upload(&state, &fp, id).await?;
-    // A PATCH still holding the upload (its client may be gone) stops and commits first, so the
-    // offset answered is the one to resume from.
-    let _lock = state.locks.lock(id).await?;
-    let upload = live_upload(&state, &fp, id).await?;
+async fn head_upload(State(state): State<SharedState>, target: TusUpload) -> ApiResult {
+    // Loaded after a PATCH holding it has committed: the offset answered is the one to resume from.
+    let (_lock, upload) = target.lock(&state).await?;
     let mut res = StatusCode::OK.into_response();
     let h = res.headers_mut();
     h.insert("upload-offset", HeaderValue::from(upload.offset));
@@ -514,20 +582,12 @@ async fn head_upload(
 
 async fn patch(
     State(state): State<SharedState>,
-    Path(id): Path<String>,
+    target: TusUpload<PatchHeaders>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
-    check_tus_resumable(&headers)?;
-    let fp = authenticate(&state, &headers).await?;
-    let id = parse_id(&id)?;
-    check_content_type(&headers)?;
-    let offset = header_u64(&headers, "upload-offset")?
-        .ok_or_else(|| bad_header("Upload-Offset is required"))?;
-    let checksum = Checksum::parse(&headers)?;
-    live_upload(&state, &fp, id).await?;
-    let mut lock = state.locks.lock(id).await?;
-    let upload = live_upload(&state, &fp, id).await?;
+    let (mut lock, upload) = target.lock(&state).await?;
+    let TusUpload { id, announced: PatchHeaders { offset, checksum }, .. } = target;
     if offset != upload.offset {
         return Err(ProblemResponse::new(
             ProblemType::OffsetMismatch,
@@ -568,15 +628,8 @@ async fn patch(
     Ok(res)
 }
 
-async fn terminate(
-    State(state): State<SharedState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult {
-    check_tus_resumable(&headers)?;
-    let fp = authenticate(&state, &headers).await?;
-    let id = parse_id(&id)?;
-    let upload = live_upload(&state, &fp, id).await?;
+async fn terminate(State(state): State<SharedState>, target: TusUpload) -> ApiResult {
+    let TusUpload { id, upload, .. } = target;
     let (meta, now) = (state.meta.clone(), crate::clock::now().unix_timestamp());
     if upload.info.expires_at.is_none()
         || !blocking(move || meta.claim_upload_deletion(id, now)).await?

@@ -48,6 +48,11 @@ if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
   echo "==> cargo install tauri-driver 2.x"
   cargo install tauri-driver --version '^2' --locked
 fi
+if [ "$mode" = test ] && ! command -v cargo-deny >/dev/null; then
+  # Licence and ban checks of the dependency tree (deny.toml); ~4 min to build on 2 cores.
+  echo "==> cargo install cargo-deny"
+  cargo install cargo-deny --version '^0.20' --locked
+fi
 
 echo "==> npm ci (ui)"
 (cd "$root/ui" && npm ci --no-audit --no-fund)

@@ -19,6 +19,9 @@ scripts/setup-debian.sh test
 step "format"
 cargo fmt --all --check
 
+step "dependency licences and bans (deny.toml; advisories need a database from outside the registries)"
+cargo deny --log-level error check licenses bans
+
 step "UI build (the desktop crate embeds ui/dist at compile time, so it comes first)"
 (cd ui && npm run build)
 

@@ -192,7 +192,7 @@ pub(crate) fn carry_over(conn: &Connection, from: i64, to: i64) -> Result<()> {
          SELECT ?2, sha256, name, extension_disagrees, created_at FROM attachments WHERE case_id = ?1",
         params![from, to],
     )?;
-    crate::search::index_case_fields(conn, to)
+    Ok(())
 }
 
 impl Store {

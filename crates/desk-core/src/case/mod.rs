@@ -203,7 +203,7 @@ impl Store {
                 params![uid, title, country, now],
             )?;
             let id = tx.last_insert_rowid();
-            crate::search::index_case_fields(tx, id)?;
+            crate::search::index_case_fields(tx, &load(tx, id)?)?;
             revisions::record_autosave(tx, id, now)?;
             Ok(id)
         })?;
@@ -364,6 +364,7 @@ impl Store {
                 params![id, new_id],
             )?;
             crate::attachment::carry_over(tx, id, new_id)?;
+            crate::search::index_case_fields(tx, &load(tx, new_id)?)?;
             revisions::record_autosave(tx, new_id, now)?;
             Ok(new_id)
         })?;

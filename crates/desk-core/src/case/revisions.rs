@@ -229,8 +229,8 @@ impl Store {
                 links::insert(tx, case_id, link, now)?;
             }
             tx.execute("UPDATE cases SET updated_at = ?1 WHERE id = ?2", params![now, case_id])?;
-            crate::search::index_case_fields(tx, case_id)?;
             let restored = load(tx, case_id)?;
+            crate::search::index_case_fields(tx, &restored)?;
             let label = format!("Restored revision {revision_id}");
             record(tx, &restored, RevisionKind::Restored, &label, now)?;
             Ok(())

@@ -32,10 +32,9 @@ pub(crate) fn index_field(
 }
 
 /// Indexes every field of a case as stored (after create, restore, new version).
-pub(crate) fn index_case_fields(conn: &Connection, case_id: i64) -> Result<()> {
-    let case = crate::case::load(conn, case_id)?;
+pub(crate) fn index_case_fields(conn: &Connection, case: &crate::Case) -> Result<()> {
     for (field, value) in &case.fields {
-        index_field(conn, case_id, *field, value)?;
+        index_field(conn, case.id, *field, value)?;
     }
     Ok(())
 }

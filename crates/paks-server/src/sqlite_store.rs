@@ -1,6 +1,5 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use paks_protocol::{Receipt, SubmissionState};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -32,14 +31,7 @@ pub struct SqliteMetadataStore {
     conn: Mutex<Connection>,
 }
 
-fn configure(conn: &mut Connection) -> Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // A receipt is sent once its submission commits; with WAL's usual NORMAL that commit
-    // survives a crash of the server but may be lost on a power cut, and PAKS would then deny a
-    // receipt it signed. FULL fsyncs the WAL at every commit, as the desk's store does.
-    conn.pragma_update(None, "synchronous", "FULL")?;
+fn migrate(conn: &mut Connection) -> Result<()> {
     migrations().to_latest(conn)?;
     Ok(())
 }
@@ -138,14 +130,17 @@ fn submission_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
 
 impl SqliteMetadataStore {
     pub fn open(path: &Path) -> Result<Self> {
-        let mut conn = Connection::open(path)?;
-        configure(&mut conn)?;
+        // A receipt is sent once its submission commits: that commit must survive a power cut,
+        // or PAKS would deny a receipt it signed (`durable_sqlite`: WAL, synchronous = FULL).
+        let mut conn = durable_sqlite::open(path, durable_sqlite::Access::ReadWrite)?;
+        migrate(&mut conn)?;
         Ok(Self { conn: Mutex::new(conn) })
     }
 
     pub fn open_in_memory() -> Result<Self> {
         let mut conn = Connection::open_in_memory()?;
-        configure(&mut conn)?;
+        durable_sqlite::configure(&conn, durable_sqlite::Access::ReadWrite)?;
+        migrate(&mut conn)?;
         Ok(Self { conn: Mutex::new(conn) })
     }
 

@@ -12,7 +12,6 @@ mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use rusqlite::{Connection, Params, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -36,12 +35,8 @@ impl Outbox {
     pub fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let path = data_dir.join(OUTBOX_FILE);
-        let mut conn = Connection::open(&path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // FULL, as in the case store: a job recorded as sent must survive a power cut.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )?;
+        // As the case store: a job recorded as sent must survive a power cut.
+        let mut conn = durable_sqlite::open(&path, durable_sqlite::Access::ReadWrite)?;
         migrations::apply(&mut conn)?;
         Ok(Self { path, conn: Mutex::new(conn) })
     }

@@ -2,6 +2,10 @@
 // the ACL manifest in build.rs (which `include!`s this file) and `COMMANDS`, which tests compare
 // with `capabilities/default.json` and `ui/src/lib/ipc.ts`. A command's name is its function's.
 //
+// A new command: its function in `commands/`, its path here, `allow-<name-with-dashes>` in the
+// capability and its call in ipc.ts; `command_list_tests.rs` fails when either of the last two is
+// forgotten.
+//
 // `with_app_commands!(callback)` calls `callback! { path, path, … }`.
 macro_rules! with_app_commands {
     ($callback:ident) => {

@@ -117,6 +117,6 @@ fn only_the_ui_client_invokes_commands() {
 #[test]
 fn the_call_scanner_reads_nested_types_and_skips_the_definition() {
     let source = "export async function call<T>(command: string) {}\n\
-                  a: () => call<Array<Wire<X>> | null>('a_b', { id }),\n  b: () =>\n    call<null>('c');";
+                  a: () => call<Array<Record<string, X>> | null>('a_b', { id }),\n  b: () =>\n    call<null>('c');";
     assert_eq!(invoked_in(source), ["a_b", "c"]);
 }

@@ -1,6 +1,11 @@
 //! PAKS Desk's desktop shell: opens the store, starts the sync worker, registers the commands
 //! and plugins, runs the window.
 
+#[macro_use]
+mod command_list;
+#[cfg(test)]
+mod command_list_tests;
+
 pub mod background_sync;
 pub mod close_guard;
 pub mod commands;
@@ -27,6 +32,15 @@ use crate::close_guard::CloseGuard;
 use crate::commands::Startup;
 use crate::dropped_files::DroppedFiles;
 use crate::error::CommandError;
+
+/// The name of every command the UI can invoke, from `command_list.rs`.
+pub const COMMANDS: &[&str] = with_app_commands!(command_names);
+
+macro_rules! handler {
+    ($($($segment:ident)::+),+ $(,)?) => {
+        tauri::generate_handler![$($($segment)::+),+]
+    };
+}
 
 /// The folder of the store and its backups.
 pub(crate) fn data_dir() -> Result<PathBuf, CommandError> {
@@ -104,49 +118,7 @@ pub fn run() -> ExitCode {
             }
             _ => {}
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::startup_error,
-            commands::backups::backup_list,
-            commands::backups::backup_restore,
-            commands::profile::profile_get,
-            commands::profile::profile_set,
-            commands::cases::case_list,
-            commands::cases::case_create,
-            commands::cases::case_get,
-            commands::cases::case_set_field,
-            commands::cases::case_link_goal,
-            commands::cases::case_unlink_goal,
-            commands::cases::case_missing,
-            commands::cases::case_suggested_sdg,
-            commands::catalog::catalog_fields,
-            commands::catalog::catalog_mdg,
-            commands::catalog::catalog_sdg,
-            commands::catalog::catalog_countries,
-            commands::catalog::catalog_crosswalk_notice,
-            commands::revisions::revision_list,
-            commands::revisions::revision_restore,
-            commands::attachments::attachment_list,
-            commands::attachments::attachment_pick,
-            commands::attachments::attachment_add_dropped,
-            commands::attachments::attachment_remove,
-            commands::attachments::attachment_open,
-            commands::search::search,
-            commands::sync::sync_settings_get,
-            commands::sync::sync_settings_set,
-            commands::sync::sync_connect,
-            commands::sync::sync_connectivity,
-            commands::sync::sync_now,
-            commands::sync::case_submit,
-            commands::sync::case_new_version,
-            commands::sync::outbox_list,
-            commands::sync::outbox_retry,
-            commands::sync::outbox_cancel,
-            commands::window::window_close_ready,
-            commands::window::startup_list_shown,
-            commands::handcarry::case_export_bag,
-            commands::handcarry::bag_open,
-            commands::handcarry::case_bags,
-        ])
+        .invoke_handler(with_app_commands!(handler))
         .run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,11 +8,8 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct OutboxItem {
-    #[ts(type = "number")]
     pub job_id: i64,
-    #[ts(type = "number")]
     pub case_id: i64,
-    #[ts(type = "number")]
     pub case_version: i64,
     /// queued, uploading, waiting_network, retry_scheduled, needs_attention, done.
     pub state: String,
@@ -22,11 +19,8 @@ pub struct OutboxItem {
     pub last_error: Option<String>,
     pub last_error_code: Option<String>,
     /// Unix ms; meaningful when `state` is retry_scheduled.
-    #[ts(type = "number")]
     pub next_attempt_at: i64,
-    #[ts(type = "number")]
     pub bytes_confirmed: u64,
-    #[ts(type = "number")]
     pub bytes_total: u64,
     pub files: Vec<OutboxFile>,
     pub receipt: Option<ReceiptView>,
@@ -40,12 +34,9 @@ pub struct OutboxItem {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct OutboxFile {
-    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
-    #[ts(type = "number")]
     pub size: u64,
-    #[ts(type = "number")]
     pub bytes_confirmed: u64,
     pub state: String,
     pub attempts: u32,
@@ -67,7 +58,6 @@ pub struct ReceiptView {
 #[ts(export)]
 pub struct ReceiptFileView {
     pub name: String,
-    #[ts(type = "number")]
     pub size: u64,
     pub sha256: String,
 }

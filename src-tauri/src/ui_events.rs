@@ -14,20 +14,13 @@ pub const BAG_PROGRESS: &str = "bag-progress";
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct SendProgress {
-    #[ts(type = "number")]
     pub submission_job: i64,
-    #[ts(type = "number")]
     pub case_id: i64,
-    #[ts(type = "number")]
     pub upload_job: i64,
     pub file: String,
-    #[ts(type = "number")]
     pub file_bytes_confirmed: u64,
-    #[ts(type = "number")]
     pub file_bytes_total: u64,
-    #[ts(type = "number")]
     pub case_bytes_confirmed: u64,
-    #[ts(type = "number")]
     pub case_bytes_total: u64,
     pub bytes_per_second: f64,
     pub file_seconds_left: Option<f64>,
@@ -43,9 +36,7 @@ pub enum SyncUpdate {
         progress: SendProgress,
     },
     Job {
-        #[ts(type = "number")]
         submission_job: i64,
-        #[ts(type = "number")]
         case_id: i64,
         state: String,
         message: Option<String>,
@@ -55,7 +46,6 @@ pub enum SyncUpdate {
     },
     /// PAKS's receipt for a hand-carried bag was found and taken into the case.
     ReceiptMatched {
-        #[ts(type = "number")]
         case_id: i64,
         message: String,
     },
@@ -148,7 +138,6 @@ impl From<&SyncEvent> for SyncUpdate {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct AttachmentIndexed {
-    #[ts(type = "number")]
     pub case_id: i64,
     pub sha256: String,
 }
@@ -157,7 +146,6 @@ pub struct AttachmentIndexed {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct FilesDropped {
-    #[ts(type = "number")]
     pub drop_id: u64,
     pub names: Vec<String>,
 }
@@ -166,10 +154,7 @@ pub struct FilesDropped {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct BagProgress {
-    #[ts(type = "number")]
     pub case_id: i64,
-    #[ts(type = "number")]
     pub done: u64,
-    #[ts(type = "number")]
     pub total: u64,
 }

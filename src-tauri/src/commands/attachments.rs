@@ -16,7 +16,6 @@ use crate::indexing::index_in_background;
 #[ts(export)]
 pub struct CaseFiles {
     pub attachments: Vec<Attachment>,
-    #[ts(type = "number | null")]
     pub upload_bytes_per_second: Option<u64>,
 }
 

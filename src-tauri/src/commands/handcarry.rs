@@ -17,7 +17,6 @@ use crate::ui_events::{self, BagProgress};
 #[ts(export)]
 pub struct BagWritten {
     pub path: String,
-    #[ts(type = "number")]
     pub payload_bytes: u64,
     pub attachments: usize,
 }
@@ -25,7 +24,6 @@ pub struct BagWritten {
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct BagOpened {
-    #[ts(type = "number")]
     pub case_id: i64,
     pub attachments: usize,
     pub warnings: Vec<String>,
@@ -35,10 +33,8 @@ pub struct BagOpened {
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct CarriedBag {
-    #[ts(type = "number")]
     pub version: i64,
     /// Milliseconds since the epoch.
-    #[ts(type = "number")]
     pub exported_at: i64,
     /// The receipt's submission id once PAKS has the bag.
     pub submission_id: Option<String>,

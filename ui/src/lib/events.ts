@@ -6,20 +6,19 @@ import type { AttachmentIndexed } from './bindings/AttachmentIndexed';
 import type { BagProgress } from './bindings/BagProgress';
 import type { FilesDropped } from './bindings/FilesDropped';
 import type { SyncUpdate } from './bindings/SyncUpdate';
-import type { Wire } from './ipc';
 
 export type { SyncUpdate };
-export type SendProgress = Extract<Wire<SyncUpdate>, { kind: 'progress' }>['progress'];
+export type SendProgress = Extract<SyncUpdate, { kind: 'progress' }>['progress'];
 
 function on<T>(name: string, handler: (payload: T) => void): Promise<UnlistenFn> {
   return listen<T>(name, (event) => handler(event.payload));
 }
 
 export const events = {
-  sync: (handler: (update: Wire<SyncUpdate>) => void) => on('sync', handler),
-  attachmentIndexed: (handler: (indexed: Wire<AttachmentIndexed>) => void) =>
+  sync: (handler: (update: SyncUpdate) => void) => on('sync', handler),
+  attachmentIndexed: (handler: (indexed: AttachmentIndexed) => void) =>
     on('attachment-indexed', handler),
-  filesDropped: (handler: (dropped: Wire<FilesDropped>) => void) => on('files-dropped', handler),
+  filesDropped: (handler: (dropped: FilesDropped) => void) => on('files-dropped', handler),
   closeRequested: (handler: () => void) => on('close-requested', handler),
-  bagProgress: (handler: (progress: Wire<BagProgress>) => void) => on('bag-progress', handler),
+  bagProgress: (handler: (progress: BagProgress) => void) => on('bag-progress', handler),
 };

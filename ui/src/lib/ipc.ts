@@ -4,22 +4,22 @@
 
 import { invoke } from '@tauri-apps/api/core';
 
-import type { Attached as AttachedBinding } from './bindings/Attached';
-import type { Attachment as AttachmentBinding } from './bindings/Attachment';
+import type { Attached } from './bindings/Attached';
+import type { Attachment } from './bindings/Attachment';
 import type { BackupInfo } from './bindings/BackupInfo';
-import type { BagOpened as BagOpenedBinding } from './bindings/BagOpened';
-import type { BagWritten as BagWrittenBinding } from './bindings/BagWritten';
-import type { CarriedBag as CarriedBagBinding } from './bindings/CarriedBag';
-import type { Case as CaseBinding } from './bindings/Case';
-import type { CaseFiles as CaseFilesBinding } from './bindings/CaseFiles';
+import type { BagOpened } from './bindings/BagOpened';
+import type { BagWritten } from './bindings/BagWritten';
+import type { CarriedBag } from './bindings/CarriedBag';
+import type { Case } from './bindings/Case';
+import type { CaseFiles } from './bindings/CaseFiles';
 import type { ConnectedView } from './bindings/ConnectedView';
 import type { Connectivity } from './bindings/Connectivity';
-import type { OutboxItem as OutboxItemBinding } from './bindings/OutboxItem';
-import type { SearchHit as SearchHitBinding } from './bindings/SearchHit';
+import type { OutboxItem } from './bindings/OutboxItem';
+import type { SearchHit } from './bindings/SearchHit';
 import type { SendingSettings } from './bindings/SendingSettings';
 import type { CaseField } from './bindings/CaseField';
 import type { CaseFilter } from './bindings/CaseFilter';
-import type { CaseSummary as CaseSummaryBinding } from './bindings/CaseSummary';
+import type { CaseSummary } from './bindings/CaseSummary';
 import type { CommandError } from './bindings/CommandError';
 import type { Country } from './bindings/Country';
 import type { FieldInfo } from './bindings/FieldInfo';
@@ -31,44 +31,26 @@ import type { MdgTarget } from './bindings/MdgTarget';
 import type { MissingItem } from './bindings/MissingItem';
 import type { PageMarks } from './bindings/PageMarks';
 import type { Profile } from './bindings/Profile';
-import type { Revision as RevisionBinding } from './bindings/Revision';
-import type { SavedField as SavedFieldBinding } from './bindings/SavedField';
+import type { Revision } from './bindings/Revision';
+import type { SavedField } from './bindings/SavedField';
 import type { SdgCatalog } from './bindings/SdgCatalog';
 import type { SdgSuggestion } from './bindings/SdgSuggestion';
 import { t } from './i18n';
 
-/**
- * ts-rs writes Rust's i64 as `bigint`, but JSON brings a `number` (ids and versions stay far
- * below 2^53). The UI uses the types as they arrive.
- */
-export type Wire<T> = T extends bigint
-  ? number
-  : T extends Array<infer U>
-    ? Array<Wire<U>>
-    : T extends object
-      ? { [K in keyof T]: Wire<T[K]> }
-      : T;
-
-export type Case = Wire<CaseBinding>;
-export type CaseSummary = Wire<CaseSummaryBinding>;
-export type Revision = Wire<RevisionBinding>;
-export type SavedField = Wire<SavedFieldBinding>;
-export type Attached = Wire<AttachedBinding>;
-export type BagOpened = Wire<BagOpenedBinding>;
-export type BagWritten = Wire<BagWrittenBinding>;
-export type CarriedBag = Wire<CarriedBagBinding>;
-export type Attachment = Wire<AttachmentBinding>;
-export type CaseFiles = Wire<CaseFilesBinding>;
-export type OutboxItem = Wire<OutboxItemBinding>;
-export type SearchHit = Wire<SearchHitBinding>;
-
 export type {
+  Attached,
+  Attachment,
   BackupInfo,
+  BagOpened,
+  BagWritten,
+  CarriedBag,
+  Case,
+  CaseField,
+  CaseFiles,
+  CaseSummary,
+  CommandError,
   ConnectedView,
   Connectivity,
-  SendingSettings,
-  CaseField,
-  CommandError,
   Country,
   FieldInfo,
   Framework,
@@ -77,9 +59,14 @@ export type {
   MdgIndicator,
   MdgTarget,
   MissingItem,
+  OutboxItem,
   Profile,
+  Revision,
+  SavedField,
   SdgCatalog,
   SdgSuggestion,
+  SearchHit,
+  SendingSettings,
 };
 
 /** A failed command, as the UI handles it. */

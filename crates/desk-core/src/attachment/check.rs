@@ -42,7 +42,6 @@ pub struct FileProblem {
 #[ts(export)]
 pub struct FileCheck {
     pub checked: u32,
-    #[ts(type = "number")]
     pub bytes: u64,
     pub problems: Vec<FileProblem>,
     /// Stored files no case used any more, now deleted.

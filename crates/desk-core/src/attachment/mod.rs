@@ -102,7 +102,6 @@ pub struct Attachment {
     pub kind_label: String,
     /// Set when the name's extension promises another type than the content.
     pub extension_disagrees: Option<String>,
-    #[ts(type = "number")]
     pub size: u64,
     pub index_status: IndexStatus,
     /// The outcome of indexing in plain words.
@@ -111,7 +110,6 @@ pub struct Attachment {
     pub units: Option<u32>,
     /// "page", "slide" or "sheet".
     pub unit_label: String,
-    #[ts(type = "number")]
     pub created_at: i64,
 }
 

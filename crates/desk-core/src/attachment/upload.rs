@@ -16,12 +16,9 @@ const UPLOAD_SPEED_KEY: &str = "upload.last_bytes_per_sec";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct LargeFileWarning {
-    #[ts(type = "number")]
     pub size: u64,
-    #[ts(type = "number")]
     pub threshold: u64,
     /// Seconds the upload will take at the last measured speed; none when never measured.
-    #[ts(type = "number | null")]
     pub upload_seconds: Option<u64>,
     pub message: String,
 }

@@ -24,11 +24,9 @@ use crate::store::Store;
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Case {
-    #[ts(type = "number")]
     pub id: i64,
     /// Stable across versions; PAKS knows the case by it.
     pub uid: String,
-    #[ts(type = "number")]
     pub version: i64,
     /// The PAKS submission this version revises, if any.
     pub follows_submission: Option<String>,
@@ -38,9 +36,7 @@ pub struct Case {
     pub fields: BTreeMap<CaseField, String>,
     pub mdg_links: Vec<GoalLink>,
     pub sdg_links: Vec<GoalLink>,
-    #[ts(type = "number")]
     pub created_at: i64,
-    #[ts(type = "number")]
     pub updated_at: i64,
 }
 
@@ -48,15 +44,12 @@ pub struct Case {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct CaseSummary {
-    #[ts(type = "number")]
     pub id: i64,
     pub uid: String,
-    #[ts(type = "number")]
     pub version: i64,
     pub title: String,
     pub country: String,
     pub status: CaseStatus,
-    #[ts(type = "number")]
     pub updated_at: i64,
 }
 
@@ -64,14 +57,12 @@ pub struct CaseSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SavedField {
-    #[ts(type = "number")]
     pub case_id: i64,
     pub field: CaseField,
     pub words: u32,
     pub chars: u32,
     /// Set when the text is longer than the advisory limit (it is saved all the same).
     pub advisory_exceeded: bool,
-    #[ts(type = "number")]
     pub updated_at: i64,
 }
 
@@ -155,9 +146,7 @@ pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     /// An MDG goal ("8") or target ("8.F").
     pub mdg: Option<String>,
-    #[ts(type = "number | null")]
     pub limit: Option<u32>,
-    #[ts(type = "number | null")]
     pub offset: Option<u32>,
 }
 

@@ -57,21 +57,15 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Revision {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub case_id: i64,
     pub kind: RevisionKind,
     pub label: String,
-    #[ts(type = "number")]
     pub created_at: i64,
-    #[ts(type = "number")]
     pub updated_at: i64,
     /// Characters of text in this state.
-    #[ts(type = "number")]
     pub chars: i64,
     /// Characters added (positive) or removed (negative) since the revision before.
-    #[ts(type = "number")]
     pub chars_delta: i64,
     /// Sections whose text differs from the revision before.
     pub changed_fields: Vec<CaseField>,

@@ -69,12 +69,10 @@ impl BackupKind {
 pub struct BackupInfo {
     pub name: String,
     /// When it was taken, in milliseconds since the Unix epoch (second precision).
-    #[ts(type = "number")]
     pub taken_at: i64,
     /// The database's schema version (`user_version`) in the backup.
     pub schema_version: u32,
     pub kind: BackupKind,
-    #[ts(type = "number")]
     pub bytes: u64,
 }
 

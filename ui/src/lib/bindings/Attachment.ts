@@ -4,7 +4,7 @@ import type { IndexStatus } from "./IndexStatus";
 /**
  * A file attached to a case.
  */
-export type Attachment = { case_id: bigint, sha256: string, 
+export type Attachment = { case_id: number, sha256: string, 
 /**
  * The original file name, sanitized; for display and export only.
  */

@@ -3,7 +3,7 @@ import type { CaseStatus } from "./CaseStatus";
 import type { HitPlace } from "./HitPlace";
 import type { SnippetSegment } from "./SnippetSegment";
 
-export type SearchHit = { case_id: bigint, case_uid: string, case_title: string, country: string, status: CaseStatus, place: HitPlace, snippet: Array<SnippetSegment>, 
+export type SearchHit = { case_id: number, case_uid: string, case_title: string, country: string, status: CaseStatus, place: HitPlace, snippet: Array<SnippetSegment>, 
 /**
  * FTS5 bm25 rank: lower is better.
  */

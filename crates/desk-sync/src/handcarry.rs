@@ -136,10 +136,6 @@ impl Drop for WorkDir {
     }
 }
 
-fn lines(values: &[String]) -> String {
-    values.join("\n")
-}
-
 /// Checks and opens the bag at `bag` as a new draft case (a colleague's case): validated as PAKS
 /// validates it, never merged into an existing case. Fields and goal links this store cannot
 /// take are left out and named in `warnings`.
@@ -173,40 +169,14 @@ fn fill(
 ) -> Result<Vec<String>> {
     let doc = &opened.case;
     let mut warnings = Vec::new();
-    let start_year = doc.start_year.map(|y| y.to_string()).unwrap_or_default();
-    let (institutions, partners, themes) =
-        (lines(&doc.institutions), lines(&doc.partners), lines(&doc.themes));
-    let fields: [(CaseField, &str); 24] = [
-        (CaseField::Country, &doc.country),
-        (CaseField::Language, &doc.language),
-        (CaseField::GovernmentLevel, &doc.government_level),
-        (CaseField::Institutions, &institutions),
-        (CaseField::Partners, &partners),
-        (CaseField::StartYear, &start_year),
-        (CaseField::Stage, &doc.stage),
-        (CaseField::Themes, &themes),
-        (CaseField::Summary, &doc.summary),
-        (CaseField::Problem, &doc.problem),
-        (CaseField::Solution, &doc.solution),
-        (CaseField::Innovation, &doc.innovation),
-        (CaseField::Objectives, &doc.objectives),
-        (CaseField::Stakeholders, &doc.stakeholders),
-        (CaseField::Implementation, &doc.implementation),
-        (CaseField::Resources, &doc.resources),
-        (CaseField::IctComponents, &doc.ict_components),
-        (CaseField::Results, &doc.results),
-        (CaseField::Obstacles, &doc.obstacles),
-        (CaseField::Sustainability, &doc.sustainability),
-        (CaseField::Transferability, &doc.transferability),
-        (CaseField::LessonsLearned, &doc.lessons_learned),
-        (CaseField::RelatedPolicy, &doc.related_policy),
-        (CaseField::Links, &doc.links),
-    ];
-    for (field, value) in fields {
+    // The title was given when the case was created.
+    let fields = CaseField::ALL.into_iter().filter(|field| *field != CaseField::Title);
+    for field in fields {
+        let value = field.read_from_document(doc);
         if value.is_empty() {
             continue;
         }
-        match store.set_field(case_id, field, value) {
+        match store.set_field(case_id, field, &value) {
             Ok(_) => {}
             Err(
                 e @ (desk_core::Error::FieldTooLong { .. }

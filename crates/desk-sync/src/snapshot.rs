@@ -13,10 +13,6 @@ use uuid::Uuid;
 use crate::error::{Result, SyncError};
 use crate::outbox::{FileToSend, NewSubmission, Outbox, SubmissionJob};
 
-fn list(text: &str) -> Vec<String> {
-    text.split(['\n', ';']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
 /// The case document PAKS receives for this case version.
 pub fn case_document(case: &Case, profile: &Profile) -> Result<CaseDocument> {
     let uid = Uuid::parse_str(&case.uid)
@@ -26,11 +22,6 @@ pub fn case_document(case: &Case, profile: &Profile) -> Result<CaseDocument> {
             SyncError::Invalid(format!("The earlier submission id {s} is damaged: {e}"))
         })?),
         None => None,
-    };
-    let f = |field: CaseField| case.field(field).to_owned();
-    let language = match case.field(CaseField::Language).trim() {
-        "" => "en".to_owned(),
-        l => l.to_owned(),
     };
     let mut mdg_links = Vec::new();
     let mut sdg_links = Vec::new();
@@ -49,36 +40,11 @@ pub fn case_document(case: &Case, profile: &Profile) -> Result<CaseDocument> {
             note: Some(link.note.clone()).filter(|n| !n.trim().is_empty()),
         });
     }
-    Ok(CaseDocument {
+    let mut document = CaseDocument {
         schema_version: CASE_SCHEMA_VERSION,
         case_uid: uid,
         version: u32::try_from(case.version).unwrap_or(1).max(1),
         replaces,
-        language,
-        title: f(CaseField::Title),
-        country: f(CaseField::Country),
-        government_level: f(CaseField::GovernmentLevel),
-        institutions: list(case.field(CaseField::Institutions)),
-        partners: list(case.field(CaseField::Partners)),
-        start_year: case.field(CaseField::StartYear).trim().parse().ok(),
-        stage: f(CaseField::Stage),
-        themes: list(case.field(CaseField::Themes)),
-        summary: f(CaseField::Summary),
-        problem: f(CaseField::Problem),
-        solution: f(CaseField::Solution),
-        innovation: f(CaseField::Innovation),
-        objectives: f(CaseField::Objectives),
-        stakeholders: f(CaseField::Stakeholders),
-        implementation: f(CaseField::Implementation),
-        resources: f(CaseField::Resources),
-        ict_components: f(CaseField::IctComponents),
-        results: f(CaseField::Results),
-        obstacles: f(CaseField::Obstacles),
-        sustainability: f(CaseField::Sustainability),
-        transferability: f(CaseField::Transferability),
-        lessons_learned: f(CaseField::LessonsLearned),
-        related_policy: f(CaseField::RelatedPolicy),
-        links: f(CaseField::Links),
         mdg_links,
         sdg_links,
         focal_point: FocalPointContact {
@@ -87,7 +53,16 @@ pub fn case_document(case: &Case, profile: &Profile) -> Result<CaseDocument> {
             institution: profile.institution.clone(),
             email: profile.email.clone(),
         },
-    })
+        ..CaseDocument::default()
+    };
+    for field in CaseField::ALL {
+        field.write_to_document(case.field(field), &mut document);
+    }
+    document.language = match document.language.trim() {
+        "" => "en".to_owned(),
+        language => language.to_owned(),
+    };
+    Ok(document)
 }
 
 /// Describes a file to attach (hashing it now: what is sent must be these bytes).

@@ -17,7 +17,7 @@ const MAX_LIST: usize = 100;
 /// compact JSON with the fields in the order declared here, `replaces` always present (null
 /// when absent), and strings escaped the serde_json way. Any client that re-serialises with
 /// this type gets the same bytes as the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseDocument {
     /// Always [`CASE_SCHEMA_VERSION`].
@@ -87,7 +87,7 @@ pub struct SdgLink {
 }
 
 /// Who answers for the case in the submitting government.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FocalPointContact {
     pub name: String,
@@ -162,7 +162,55 @@ fn is_goal_target(s: &str, letter: fn(char) -> bool) -> bool {
         && rest.chars().all(letter)
 }
 
+/// A long text section of a case: its name in the document and the English heading the public
+/// site gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextSection<'a> {
+    pub name: &'static str,
+    pub heading: &'static str,
+    pub text: &'a str,
+}
+
+macro_rules! text_sections {
+    ($document:expr, [$($name:ident => $heading:literal),* $(,)?], not_text: [$($other:ident),* $(,)?]) => {{
+        // No `..`: a field added to the document does not compile until it is placed here.
+        let CaseDocument { $($name,)* $($other: _,)* } = $document;
+        [$(TextSection { name: stringify!($name), heading: $heading, text: $name }),*]
+    }};
+}
+
 impl CaseDocument {
+    /// The long text sections in reading order: what validation checks as text and what the
+    /// public page shows under headings.
+    pub fn text_sections(&self) -> [TextSection<'_>; 16] {
+        text_sections!(
+            self,
+            [
+                summary => "Summary",
+                problem => "Problem",
+                solution => "Solution",
+                innovation => "Innovation",
+                objectives => "Objectives",
+                stakeholders => "Stakeholders",
+                implementation => "Implementation",
+                resources => "Resources",
+                ict_components => "ICT components",
+                results => "Results",
+                obstacles => "Obstacles",
+                sustainability => "Sustainability",
+                transferability => "Transferability",
+                lessons_learned => "Lessons learned",
+                related_policy => "Related policy",
+                links => "Links",
+            ],
+            not_text: [
+                schema_version, case_uid, version, replaces, language, title, country,
+                government_level, institutions, partners, start_year, stage, themes, mdg_links,
+                sdg_links, focal_point,
+            ]
+        )
+    }
+
     /// Checks every rule the server enforces beyond the JSON shape. Returns all failures,
     /// each with the JSON pointer of the offending field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
@@ -203,25 +251,8 @@ impl CaseDocument {
         }
         c.line("/stage", &self.stage, false);
         c.list("/themes", &self.themes);
-        for (name, value) in [
-            ("summary", &self.summary),
-            ("problem", &self.problem),
-            ("solution", &self.solution),
-            ("innovation", &self.innovation),
-            ("objectives", &self.objectives),
-            ("stakeholders", &self.stakeholders),
-            ("implementation", &self.implementation),
-            ("resources", &self.resources),
-            ("ict_components", &self.ict_components),
-            ("results", &self.results),
-            ("obstacles", &self.obstacles),
-            ("sustainability", &self.sustainability),
-            ("transferability", &self.transferability),
-            ("lessons_learned", &self.lessons_learned),
-            ("related_policy", &self.related_policy),
-            ("links", &self.links),
-        ] {
-            c.text(&format!("/{name}"), value);
+        for section in self.text_sections() {
+            c.text(&format!("/{}", section.name), section.text);
         }
         if self.summary.trim().is_empty() {
             c.fail("/summary", "must not be empty");

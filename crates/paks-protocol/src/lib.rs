@@ -18,8 +18,8 @@ mod submission;
 
 pub use attachment::{AttachmentDescriptor, media_type_for_name, validate_file_name};
 pub use case::{
-    CASE_SCHEMA_VERSION, CaseDocument, FocalPointContact, MdgLink, SdgLink, canonical_case_json,
-    case_sha256,
+    CASE_SCHEMA_VERSION, CaseDocument, FocalPointContact, MdgLink, SdgLink, TextSection,
+    canonical_case_json, case_sha256,
 };
 pub use error::ProtocolError;
 pub use identity::{

@@ -1,42 +1,12 @@
 //! The sections of a case study (after UN Public Service Awards and OECD OPSI practice; see
 //! `shared/reference/case_fields.md` section 7) with their advisory limits and hard caps.
 
+use paks_protocol::CaseDocument;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::catalog;
 use crate::error::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum CaseField {
-    Title,
-    Country,
-    Language,
-    GovernmentLevel,
-    Institutions,
-    Partners,
-    StartYear,
-    Stage,
-    Themes,
-    Summary,
-    Problem,
-    Solution,
-    Innovation,
-    Objectives,
-    Stakeholders,
-    Implementation,
-    Resources,
-    IctComponents,
-    Results,
-    Obstacles,
-    Sustainability,
-    Transferability,
-    LessonsLearned,
-    RelatedPolicy,
-    Links,
-}
 
 /// How long a field may be: advice shown to the writer, and a cap that only stops abuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -51,143 +21,174 @@ pub struct FieldLimits {
 const LONG_TEXT_MAX: u32 = 50_000;
 const SHORT_TEXT_MAX: u32 = 500;
 
+const SHORT: FieldLimits =
+    FieldLimits { advisory_words: None, advisory_chars: None, max_chars: SHORT_TEXT_MAX };
+
+const fn words(advisory_words: u32) -> FieldLimits {
+    FieldLimits {
+        advisory_words: Some(advisory_words),
+        advisory_chars: None,
+        max_chars: LONG_TEXT_MAX,
+    }
+}
+
+const fn capped(max_chars: u32) -> FieldLimits {
+    FieldLimits { max_chars, ..SHORT }
+}
+
 pub const GOVERNMENT_LEVELS: &[&str] = &["national", "subnational", "local"];
 pub const STAGES: &[&str] = &["planned", "pilot", "implemented", "scaled", "completed"];
 pub const LANGUAGES: &[&str] = &["en", "fr", "es", "ru", "zh", "ar"];
 
-impl CaseField {
-    pub const ALL: [CaseField; 25] = [
-        CaseField::Title,
-        CaseField::Country,
-        CaseField::Language,
-        CaseField::GovernmentLevel,
-        CaseField::Institutions,
-        CaseField::Partners,
-        CaseField::StartYear,
-        CaseField::Stage,
-        CaseField::Themes,
-        CaseField::Summary,
-        CaseField::Problem,
-        CaseField::Solution,
-        CaseField::Innovation,
-        CaseField::Objectives,
-        CaseField::Stakeholders,
-        CaseField::Implementation,
-        CaseField::Resources,
-        CaseField::IctComponents,
-        CaseField::Results,
-        CaseField::Obstacles,
-        CaseField::Sustainability,
-        CaseField::Transferability,
-        CaseField::LessonsLearned,
-        CaseField::RelatedPolicy,
-        CaseField::Links,
+/// How a field's stored text becomes its value in the wire document, and back; chosen by the
+/// type of the document's field of the same name.
+trait WireValue {
+    fn from_stored(text: &str) -> Self;
+    fn to_stored(&self) -> String;
+}
+
+impl WireValue for String {
+    fn from_stored(text: &str) -> Self {
+        text.to_owned()
+    }
+    fn to_stored(&self) -> String {
+        self.clone()
+    }
+}
+
+/// A list is stored one entry a line (semicolons also separate).
+impl WireValue for Vec<String> {
+    fn from_stored(text: &str) -> Self {
+        text.split(['\n', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+    fn to_stored(&self) -> String {
+        self.join("\n")
+    }
+}
+
+impl WireValue for Option<u16> {
+    fn from_stored(text: &str) -> Self {
+        text.trim().parse().ok()
+    }
+    fn to_stored(&self) -> String {
+        self.map(|year| year.to_string()).unwrap_or_default()
+    }
+}
+
+/// The one table of case fields. Each row: the variant, its column (also its name on the wire,
+/// in the bag's case.json, on the command line and, as `field.<column>`, its UI message key),
+/// its English label and its limits. `envelope` names the wire document's other fields: the
+/// document must have a field named like each column and nothing that is neither.
+macro_rules! case_fields {
+    (
+        envelope: [$($envelope:ident),* $(,)?];
+        $($variant:ident => $column:ident, $label:literal, $limits:expr;)*
+    ) => {
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[ts(export)]
+        pub enum CaseField {
+            $($variant,)*
+        }
+
+        impl CaseField {
+            pub const ALL: [CaseField; [$(stringify!($variant)),*].len()] =
+                [$(CaseField::$variant),*];
+
+            /// The column in `cases`; also the field's name on the wire and on the command line.
+            pub fn column(self) -> &'static str {
+                match self {
+                    $(CaseField::$variant => stringify!($column),)*
+                }
+            }
+
+            /// The key of the field's label in the UI's messages (`ui/src/lib/i18n.ts`).
+            pub fn message_key(self) -> &'static str {
+                match self {
+                    $(CaseField::$variant => concat!("field.", stringify!($column)),)*
+                }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(CaseField::$variant => $label,)*
+                }
+            }
+
+            pub fn limits(self) -> FieldLimits {
+                match self {
+                    $(CaseField::$variant => $limits,)*
+                }
+            }
+
+            /// Puts the stored `value` of this field into the wire document.
+            pub fn write_to_document(self, value: &str, document: &mut CaseDocument) {
+                match self {
+                    $(CaseField::$variant => document.$column = WireValue::from_stored(value),)*
+                }
+            }
+
+            /// This field's value in the wire document, as the case store keeps it.
+            pub fn read_from_document(self, document: &CaseDocument) -> String {
+                match self {
+                    $(CaseField::$variant => document.$column.to_stored(),)*
+                }
+            }
+        }
+
+        // No `..`: a field added to the wire document does not compile until it is a row above
+        // or part of the envelope.
+        #[allow(dead_code)]
+        fn every_document_field_is_a_case_field_or_envelope(document: &CaseDocument) {
+            let CaseDocument { $($column: _,)* $($envelope: _,)* } = document;
+        }
+    };
+}
+
+case_fields! {
+    envelope: [
+        schema_version, case_uid, version, replaces, mdg_links, sdg_links, focal_point,
     ];
+    Title => title, "Title", FieldLimits { advisory_chars: Some(150), ..SHORT };
+    Country => country, "Country", SHORT;
+    Language => language, "Language", SHORT;
+    GovernmentLevel => government_level, "Level of government", SHORT;
+    Institutions => institutions, "Implementing institution(s)", capped(5_000);
+    Partners => partners, "Partners", capped(5_000);
+    StartYear => start_year, "Start year", SHORT;
+    Stage => stage, "Stage", SHORT;
+    Themes => themes, "Themes", capped(5_000);
+    Summary => summary, "Summary", words(300);
+    Problem => problem, "Problem", words(300);
+    Solution => solution, "Solution", words(400);
+    Innovation => innovation, "Innovation", words(200);
+    Objectives => objectives, "Objectives and strategy", words(200);
+    Stakeholders => stakeholders, "Stakeholders and beneficiaries", words(200);
+    Implementation => implementation, "Implementation", words(400);
+    Resources => resources, "Resources", words(200);
+    IctComponents => ict_components, "ICT components", words(200);
+    Results => results, "Results and impact", words(250);
+    Obstacles => obstacles, "Obstacles", words(200);
+    Sustainability => sustainability, "Sustainability", words(300);
+    Transferability => transferability, "Transferability", words(200);
+    LessonsLearned => lessons_learned, "Lessons learned", words(300);
+    RelatedPolicy => related_policy, "Related policy or legislation", words(200);
+    Links => links, "Links", capped(20_000);
+}
 
-    /// The column in `cases`; also the field's name on the wire and on the command line.
-    pub fn column(self) -> &'static str {
-        match self {
-            CaseField::Title => "title",
-            CaseField::Country => "country",
-            CaseField::Language => "language",
-            CaseField::GovernmentLevel => "government_level",
-            CaseField::Institutions => "institutions",
-            CaseField::Partners => "partners",
-            CaseField::StartYear => "start_year",
-            CaseField::Stage => "stage",
-            CaseField::Themes => "themes",
-            CaseField::Summary => "summary",
-            CaseField::Problem => "problem",
-            CaseField::Solution => "solution",
-            CaseField::Innovation => "innovation",
-            CaseField::Objectives => "objectives",
-            CaseField::Stakeholders => "stakeholders",
-            CaseField::Implementation => "implementation",
-            CaseField::Resources => "resources",
-            CaseField::IctComponents => "ict_components",
-            CaseField::Results => "results",
-            CaseField::Obstacles => "obstacles",
-            CaseField::Sustainability => "sustainability",
-            CaseField::Transferability => "transferability",
-            CaseField::LessonsLearned => "lessons_learned",
-            CaseField::RelatedPolicy => "related_policy",
-            CaseField::Links => "links",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            CaseField::Title => "Title",
-            CaseField::Country => "Country",
-            CaseField::Language => "Language",
-            CaseField::GovernmentLevel => "Level of government",
-            CaseField::Institutions => "Implementing institution(s)",
-            CaseField::Partners => "Partners",
-            CaseField::StartYear => "Start year",
-            CaseField::Stage => "Stage",
-            CaseField::Themes => "Themes",
-            CaseField::Summary => "Summary",
-            CaseField::Problem => "Problem",
-            CaseField::Solution => "Solution",
-            CaseField::Innovation => "Innovation",
-            CaseField::Objectives => "Objectives and strategy",
-            CaseField::Stakeholders => "Stakeholders and beneficiaries",
-            CaseField::Implementation => "Implementation",
-            CaseField::Resources => "Resources",
-            CaseField::IctComponents => "ICT components",
-            CaseField::Results => "Results and impact",
-            CaseField::Obstacles => "Obstacles",
-            CaseField::Sustainability => "Sustainability",
-            CaseField::Transferability => "Transferability",
-            CaseField::LessonsLearned => "Lessons learned",
-            CaseField::RelatedPolicy => "Related policy or legislation",
-            CaseField::Links => "Links",
-        }
-    }
-
+impl CaseField {
     pub fn parse(name: &str) -> Result<Self> {
         let wanted = name.trim().replace('-', "_").to_ascii_lowercase();
         CaseField::ALL
             .into_iter()
             .find(|field| field.column() == wanted)
             .ok_or_else(|| Error::UnknownField(name.to_owned()))
-    }
-
-    pub fn limits(self) -> FieldLimits {
-        let words = |n| FieldLimits {
-            advisory_words: Some(n),
-            advisory_chars: None,
-            max_chars: LONG_TEXT_MAX,
-        };
-        let short =
-            FieldLimits { advisory_words: None, advisory_chars: None, max_chars: SHORT_TEXT_MAX };
-        match self {
-            CaseField::Title => FieldLimits { advisory_chars: Some(150), ..short },
-            CaseField::Country
-            | CaseField::Language
-            | CaseField::GovernmentLevel
-            | CaseField::StartYear
-            | CaseField::Stage => short,
-            CaseField::Institutions | CaseField::Partners | CaseField::Themes => {
-                FieldLimits { max_chars: 5_000, ..short }
-            }
-            CaseField::Summary => words(300),
-            CaseField::Problem => words(300),
-            CaseField::Solution => words(400),
-            CaseField::Innovation => words(200),
-            CaseField::Objectives => words(200),
-            CaseField::Stakeholders => words(200),
-            CaseField::Implementation => words(400),
-            CaseField::Resources => words(200),
-            CaseField::IctComponents => words(200),
-            CaseField::Results => words(250),
-            CaseField::Obstacles => words(200),
-            CaseField::Sustainability => words(300),
-            CaseField::Transferability => words(200),
-            CaseField::LessonsLearned => words(300),
-            CaseField::RelatedPolicy => words(200),
-            CaseField::Links => FieldLimits { max_chars: 20_000, ..short },
-        }
     }
 
     /// Checks `value` and returns what is stored (trimmed codes, canonical case).
@@ -281,6 +282,18 @@ mod tests {
         }
         assert_eq!(CaseField::parse("lessons-learned").unwrap(), CaseField::LessonsLearned);
         assert!(CaseField::parse("salary").is_err());
+    }
+
+    #[test]
+    fn every_field_has_a_label_in_each_ui_language() {
+        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib");
+        for messages in ["i18n.ts", "i18n-fr.ts"] {
+            let text = std::fs::read_to_string(ui.join(messages)).unwrap();
+            for field in CaseField::ALL {
+                let key = format!("'{}':", field.message_key());
+                assert!(text.contains(&key), "{messages} has no label {key} for {field:?}");
+            }
+        }
     }
 
     #[test]

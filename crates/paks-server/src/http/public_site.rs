@@ -219,26 +219,13 @@ async fn case_html(State(state): State<SharedState>, Path(id): Path<String>) -> 
         }
         body.push_str("</ul>");
     }
-    for (heading, text) in [
-        ("Summary", &c.summary),
-        ("Problem", &c.problem),
-        ("Solution", &c.solution),
-        ("Innovation", &c.innovation),
-        ("Objectives", &c.objectives),
-        ("Stakeholders", &c.stakeholders),
-        ("Implementation", &c.implementation),
-        ("Resources", &c.resources),
-        ("ICT components", &c.ict_components),
-        ("Results", &c.results),
-        ("Obstacles", &c.obstacles),
-        ("Sustainability", &c.sustainability),
-        ("Transferability", &c.transferability),
-        ("Lessons learned", &c.lessons_learned),
-        ("Related policy", &c.related_policy),
-        ("Links", &c.links),
-    ] {
-        if !text.trim().is_empty() {
-            body.push_str(&format!("<h2>{heading}</h2><pre>{}</pre>", escape(text)));
+    for section in c.text_sections() {
+        if !section.text.trim().is_empty() {
+            body.push_str(&format!(
+                "<h2>{}</h2><pre>{}</pre>",
+                section.heading,
+                escape(section.text)
+            ));
         }
     }
     body.push_str(&format!(

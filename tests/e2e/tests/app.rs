@@ -18,10 +18,12 @@ const TITLE: &str = "Mobile birth registration in Bhutan (e2e)";
 async fn first_run(client: &Client) -> TestResult {
     if first_of(client, &["profile-form", "new-case"]).await? == "profile-form" {
         screenshot(client, "01-first-run-profile").await?;
+        check_accessibility(client, "the profile form").await?;
         fill_profile(client, ["Tashi Dorji", "GovTech Agency", "tdorji@example.bt"], "BTN").await?;
     }
     find(client, "new-case").await?;
     screenshot(client, "02-case-list-empty").await?;
+    check_accessibility(client, "the empty case list").await?;
     find(client, "new-case").await?.click().await?;
 
     let title = find(client, "case-title").await?;
@@ -49,6 +51,7 @@ async fn first_run(client: &Client) -> TestResult {
     find(client, "crosswalk-notice").await?;
     client.execute("window.scrollTo(0, 0)", vec![]).await?;
     screenshot(client, "03-case-editor").await?;
+    check_accessibility(client, "the case editor").await?;
     client
         .execute("document.querySelector('[data-testid=\"sdg-links\"]').scrollIntoView()", vec![])
         .await?;
@@ -59,6 +62,7 @@ async fn first_run(client: &Client) -> TestResult {
     let text = row.text().await?;
     ensure(text.contains(TITLE), format!("case list row shows {text:?}"))?;
     screenshot(client, "05-case-list").await?;
+    check_accessibility(client, "the case list").await?;
     Ok(())
 }
 
@@ -101,6 +105,7 @@ async fn a_store_that_cannot_open_is_explained() -> TestResult {
         with_session(drivers, app, async |client: &Client| {
             let shown = find(client, "startup-error").await?.text().await?;
             screenshot(client, "00-startup-error").await?;
+            check_accessibility(client, "the startup error").await?;
             ensure(
                 shown.contains("Could not open the data folder"),
                 format!("the startup error reads {shown:?}"),

@@ -19,6 +19,8 @@ async fn first_run(client: &Client) -> TestResult {
     if first_of(client, &["profile-form", "new-case"]).await? == "profile-form" {
         screenshot(client, "01-first-run-profile").await?;
         check_accessibility(client, "the profile form").await?;
+        let focused = focused_id(client).await?;
+        ensure(focused.is_none(), format!("the first screen took the focus to #{focused:?}"))?;
         fill_profile(client, ["Tashi Dorji", "GovTech Agency", "tdorji@example.bt"], "BTN").await?;
     }
     find(client, "new-case").await?;
@@ -27,6 +29,11 @@ async fn first_run(client: &Client) -> TestResult {
     find(client, "new-case").await?.click().await?;
 
     let title = find(client, "case-title").await?;
+    let focused = focused_id(client).await?;
+    ensure(
+        focused.as_deref() == Some("main"),
+        format!("a new view left the focus on #{focused:?}, not on the main region"),
+    )?;
     title.send_keys(TITLE).await?;
     let save_state = find(client, "save-state").await?;
     wait_for_attr(&save_state, "data-state", "saved").await?;
@@ -64,6 +71,18 @@ async fn first_run(client: &Client) -> TestResult {
     screenshot(client, "05-case-list").await?;
     check_accessibility(client, "the case list").await?;
     Ok(())
+}
+
+/// The id of the element that has the focus, if it has one (the page itself has none).
+async fn focused_id(client: &Client) -> TestResult<Option<String>> {
+    let id = client
+        .execute(
+            "const active = document.activeElement;
+             return active && active !== document.body ? active.id : null;",
+            vec![],
+        )
+        .await?;
+    Ok(id.as_str().map(str::to_owned))
 }
 
 /// After a restart on the same data folder: no profile form, the case and its title are there.

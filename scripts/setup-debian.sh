@@ -57,7 +57,7 @@ fi
 echo "==> npm ci (ui)"
 (cd "$root/ui" && npm ci --no-audit --no-fund)
 if [ "$mode" = test ]; then
-  # Node harnesses of the tests (tus-js-client, @tus/server, OpenAPI validator).
+  # Node packages of the tests (tus-js-client, @tus/server, OpenAPI validator, axe-core).
   (cd "$root" && git ls-files '*package-lock.json' | grep -v '^ui/') | while read -r lock; do
     dir="$(dirname "$lock")"
     echo "==> npm ci ($dir)"

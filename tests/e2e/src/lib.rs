@@ -5,6 +5,7 @@
 //!
 //! ```sh
 //! (cd ui && npm ci && npm run build)
+//! (cd tests/e2e && npm ci)   # axe-core, which checks each screen's accessibility
 //! cargo build -p paks-desk
 //! xvfb-run -a cargo test -p paks-desk-e2e
 //! ```

@@ -18,13 +18,22 @@ const TITLE: &str = "Mobile birth registration in Bhutan (e2e)";
 async fn first_run(client: &Client) -> TestResult {
     if first_of(client, &["profile-form", "new-case"]).await? == "profile-form" {
         screenshot(client, "01-first-run-profile").await?;
+        check_accessibility(client, "the profile form").await?;
+        let focused = focused_id(client).await?;
+        ensure(focused.is_none(), format!("the first screen took the focus to #{focused:?}"))?;
         fill_profile(client, ["Tashi Dorji", "GovTech Agency", "tdorji@example.bt"], "BTN").await?;
     }
     find(client, "new-case").await?;
     screenshot(client, "02-case-list-empty").await?;
+    check_accessibility(client, "the empty case list").await?;
     find(client, "new-case").await?.click().await?;
 
     let title = find(client, "case-title").await?;
+    let focused = focused_id(client).await?;
+    ensure(
+        focused.as_deref() == Some("main"),
+        format!("a new view left the focus on #{focused:?}, not on the main region"),
+    )?;
     title.send_keys(TITLE).await?;
     let save_state = find(client, "save-state").await?;
     wait_for_attr(&save_state, "data-state", "saved").await?;
@@ -49,6 +58,7 @@ async fn first_run(client: &Client) -> TestResult {
     find(client, "crosswalk-notice").await?;
     client.execute("window.scrollTo(0, 0)", vec![]).await?;
     screenshot(client, "03-case-editor").await?;
+    check_accessibility(client, "the case editor").await?;
     client
         .execute("document.querySelector('[data-testid=\"sdg-links\"]').scrollIntoView()", vec![])
         .await?;
@@ -59,7 +69,20 @@ async fn first_run(client: &Client) -> TestResult {
     let text = row.text().await?;
     ensure(text.contains(TITLE), format!("case list row shows {text:?}"))?;
     screenshot(client, "05-case-list").await?;
+    check_accessibility(client, "the case list").await?;
     Ok(())
+}
+
+/// The id of the element that has the focus, if it has one (the page itself has none).
+async fn focused_id(client: &Client) -> TestResult<Option<String>> {
+    let id = client
+        .execute(
+            "const active = document.activeElement;
+             return active && active !== document.body ? active.id : null;",
+            vec![],
+        )
+        .await?;
+    Ok(id.as_str().map(str::to_owned))
 }
 
 /// After a restart on the same data folder: no profile form, the case and its title are there.
@@ -101,6 +124,7 @@ async fn a_store_that_cannot_open_is_explained() -> TestResult {
         with_session(drivers, app, async |client: &Client| {
             let shown = find(client, "startup-error").await?.text().await?;
             screenshot(client, "00-startup-error").await?;
+            check_accessibility(client, "the startup error").await?;
             ensure(
                 shown.contains("Could not open the data folder"),
                 format!("the startup error reads {shown:?}"),

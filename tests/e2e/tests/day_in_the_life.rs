@@ -75,6 +75,7 @@ async fn first_day(client: &Client, server: &mut PaksServer, token: &str) -> Tes
     find(client, "settings-saved").await?;
     wait_for_attr(&find(client, "connectivity").await?, "data-state", "online").await?;
     screenshot(client, "07-settings").await?;
+    check_accessibility(client, "the settings").await?;
 
     // PAKS goes away for the rest of the morning.
     server.stop();
@@ -91,6 +92,7 @@ async fn first_day(client: &Client, server: &mut PaksServer, token: &str) -> Tes
         format!("the refusal does not name the missing summary and MDG link: {refused:?}"),
     )?;
     screenshot(client, "08-submit-refused").await?;
+    check_accessibility(client, "the case editor with a refused submission").await?;
 
     // The required sections and the MDG link.
     fill_required_sections(client).await?;
@@ -117,6 +119,7 @@ async fn first_day(client: &Client, server: &mut PaksServer, token: &str) -> Tes
         .execute("document.querySelector('[data-testid=\"attachments\"]').scrollIntoView()", vec![])
         .await?;
     screenshot(client, "09-attachments").await?;
+    check_accessibility(client, "the case editor with attachments").await?;
 
     // A word that is only on the deck's second slide.
     find(client, "back-to-list").await?.click().await?;
@@ -125,6 +128,7 @@ async fn first_day(client: &Client, server: &mut PaksServer, token: &str) -> Tes
     let place = hit.find(Locator::Css("[data-testid=\"search-place\"]")).await?.text().await?;
     ensure(place.contains("slide 2"), format!("the hit is placed at {place:?}"))?;
     screenshot(client, "10-search").await?;
+    check_accessibility(client, "the search results").await?;
     hit.find(Locator::Css("button")).await?.click().await?;
 
     // Submit while PAKS is down: the case waits.
@@ -140,6 +144,8 @@ async fn first_day(client: &Client, server: &mut PaksServer, token: &str) -> Tes
     // PAKS is back; "Send now" instead of waiting for the next check.
     server.start()?;
     find(client, "nav-outbox").await?.click().await?;
+    find(client, "send-now").await?;
+    check_accessibility(client, "the outbox").await?;
     find(client, "send-now").await?.click().await?;
     wait_until("sending to be under way", SLOW, async || {
         Ok(progress_percent(client).await?.is_some_and(|p| (5..90).contains(&p)))
@@ -164,6 +170,7 @@ async fn after_reopening(client: &Client, server: &PaksServer) -> TestResult {
     let receipt_id = find(client, "receipt-id").await?.text().await?;
     ensure(receipt_id.len() == 36, format!("the receipt id reads {receipt_id:?}"))?;
     screenshot(client, "13-receipt").await?;
+    check_accessibility(client, "the case editor with a receipt").await?;
 
     server.operator(&["review", "publish", receipt_id.trim()])?;
     find(client, "check-status").await?.click().await?;

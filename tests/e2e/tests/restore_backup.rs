@@ -56,6 +56,7 @@ async fn a_damaged_store_is_put_back_from_a_backup_in_the_window() -> TestResult
             }
             let manual = manual.ok_or("the backup made on request is not listed")?;
             screenshot(client, "08-store-damaged").await?;
+            check_accessibility(client, "the restore-backup screen").await?;
             manual.find(Locator::Css("[data-testid=\"backup-restore\"]")).await?.click().await?;
             wait_for_count(client, "case-list-item", CASES).await?;
             let first = find(client, "case-list-item").await?.text().await?;

@@ -476,3 +476,78 @@ pub async fn fill_profile(client: &Client, who: [&str; 3], country: &str) -> Tes
     find(client, "profile-save").await?.click().await?;
     Ok(())
 }
+
+/// axe-core's script, from `npm ci` in tests/e2e (see package.json there).
+fn axe_script() -> TestResult<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
+    fs::read_to_string(&path).map_err(|err| {
+        format!("{}: {err}\ninstall axe-core first: (cd tests/e2e && npm ci)", path.display())
+            .into()
+    })
+}
+
+/// Runs axe-core over the window as it shows now and fails, naming each rule and the elements,
+/// on any violation of impact "serious" or "critical". `screen` names the screen in the failure.
+pub async fn check_accessibility(client: &Client, screen: &str) -> TestResult {
+    let loaded = client.execute("return typeof window.axe === 'object';", vec![]).await?;
+    if loaded != json!(true) {
+        client.execute(&format!("{}\nreturn true;", axe_script()?), vec![]).await?;
+    }
+    // Polled rather than awaited through `execute_async`: a run can outlast the script timeout.
+    client
+        .execute(
+            "window.__axeOutcome = null;
+             axe.run(document, { resultTypes: ['violations'] }).then(
+               (results) => {
+                 window.__axeOutcome = {
+                   violations: results.violations
+                     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                     .map((v) => ({
+                       id: v.id,
+                       impact: v.impact,
+                       help: v.help,
+                       targets: v.nodes.map((node) => node.target.join(' ')),
+                     })),
+                 };
+               },
+               (error) => { window.__axeOutcome = { error: String(error) }; },
+             );",
+            vec![],
+        )
+        .await?;
+    let deadline = Instant::now() + WAIT;
+    let outcome = loop {
+        let outcome = client.execute("return window.__axeOutcome;", vec![]).await?;
+        if !outcome.is_null() {
+            break outcome;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("axe-core did not finish on {screen} within {WAIT:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    if let Some(error) = outcome.get("error") {
+        return Err(format!("axe-core failed on {screen}: {error}").into());
+    }
+    let violations = outcome["violations"].as_array().cloned().unwrap_or_default();
+    let listed: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            let targets: Vec<&str> = v["targets"]
+                .as_array()
+                .map(|targets| targets.iter().filter_map(|t| t.as_str()).collect())
+                .unwrap_or_default();
+            format!(
+                "  {} ({}): {}\n    {}",
+                v["id"].as_str().unwrap_or("?"),
+                v["impact"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap_or(""),
+                targets.join("\n    ")
+            )
+        })
+        .collect();
+    ensure(
+        listed.is_empty(),
+        format!("accessibility violations on {screen}:\n{}", listed.join("\n")),
+    )
+}

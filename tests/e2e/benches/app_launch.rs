@@ -194,7 +194,8 @@ async fn main() {
     let mut by_file = Vec::new();
     // The app as a focal point gets it (drawn on the CPU), not as the screenshot tests ask.
     let default_drawing = [("PAKS_DESK_GPU", "0".to_owned())];
-    with_drivers_env(&data.path().join("data"), &default_drawing, async |drivers, app| {
+    let data_dir = data.path().join("data");
+    with_drivers_env(&data_dir, &default_drawing, async |drivers, app| {
         for _ in 0..RUNS {
             let started = Instant::now();
             let client = new_session(drivers, app).await?;
@@ -202,7 +203,7 @@ async fn main() {
             launches.push(started.elapsed());
             tokio::time::sleep(Duration::from_secs(5)).await;
             let mut processes = Vec::new();
-            if let Some(pid) = app_pid(app) {
+            if let Some(pid) = app_pid(app, &data_dir) {
                 processes = tree(pid);
                 pss.push(processes.iter().copied().map(pss_kib).sum::<u64>());
                 breakdown = processes

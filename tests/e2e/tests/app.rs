@@ -163,7 +163,7 @@ async fn the_default_cpu_drawn_window_works() -> TestResult {
         with_session(drivers, app, async |client: &Client| {
             find(client, "cases-more").await?;
             wait_for_count(client, "case-list-item", 50).await?;
-            let pid = app_pid(app).ok_or("the app's process was not found")?;
+            let pid = app_pid(app, &dir).ok_or("the app's process was not found")?;
             let drivers_mapped: BTreeSet<String> = fs::read_to_string(format!("/proc/{pid}/maps"))?
                 .lines()
                 // The driver: `*_dri.so` up to Mesa 24, `libgallium-*.so` after; LLVM with it.

@@ -25,13 +25,17 @@ pub fn app_binary() -> PathBuf {
     binary_from("PAKS_DESK_APP", "paks-desk")
 }
 
-/// The process running the app binary `app`, if one runs (the tests start one at a time).
-pub fn app_pid(app: &Path) -> Option<u32> {
+/// The process running the app binary `app` on `data_dir`: the app of an earlier test may
+/// still be exiting, so the binary alone does not tell them apart.
+pub fn app_pid(app: &Path, data_dir: &Path) -> Option<u32> {
     let wanted = fs::canonicalize(app).ok()?;
-    fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+    let mut entry = b"PAKS_DESK_DATA_DIR=".to_vec();
+    entry.extend_from_slice(data_dir.as_os_str().as_encoded_bytes());
+    fs::read_dir("/proc").ok()?.flatten().find_map(|process| {
+        let pid = process.file_name().to_string_lossy().parse::<u32>().ok()?;
         let exe = fs::read_link(format!("/proc/{pid}/exe")).ok()?;
-        (exe == wanted).then_some(pid)
+        let environ = fs::read(format!("/proc/{pid}/environ")).ok()?;
+        (exe == wanted && environ.split(|&b| b == 0).any(|var| var == entry)).then_some(pid)
     })
 }
 

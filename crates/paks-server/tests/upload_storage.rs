@@ -192,6 +192,31 @@ async fn an_upload_the_disk_cannot_hold_is_refused_with_507() {
 }
 
 #[tokio::test]
+async fn a_bag_the_disk_cannot_hold_with_its_payload_is_refused_before_it_is_received() {
+    let disk = Tmpfs::mount("8m");
+    let data = disk.path.join("data");
+    let s = TestServer::start_with(|c| {
+        c.data_dir = data.clone();
+        c.disk_reserve_bytes = 1 << 20;
+    })
+    .await;
+    let t = s.focal_point("LAO");
+    // 5 MiB fit on the disk, but not twice (the zip, then its extracted payload).
+    let res = s
+        .client
+        .post(s.u("/api/v1/bags"))
+        .bearer_auth(&t)
+        .header("Content-Type", "application/zip")
+        .body(vec![0u8; 5 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 507, "insufficient-storage").await;
+    let tmp = data.join("tmp");
+    assert!(!tmp.exists() || names(&tmp).is_empty(), "nothing of the bag was kept");
+}
+
+#[tokio::test]
 async fn a_patch_on_a_full_disk_is_507_and_keeps_nothing_of_it() {
     let disk = Tmpfs::mount("4m");
     let data = disk.path.join("data");

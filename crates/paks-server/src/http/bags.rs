@@ -52,6 +52,8 @@ async fn submit_bag(State(state): State<SharedState>, headers: HeaderMap, body: 
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
+    // The zip and its extracted payload are both on disk until the files are adopted.
+    super::tus::check_disk(&state, fp.id, declared.unwrap_or(limit).saturating_mul(2)).await?;
     let work = WorkDir::create(&state.config)?;
     let zip = work.path().join("bag.zip");
     receive(body, &zip, limit).await?;

@@ -416,10 +416,7 @@ fn disk_full() -> ProblemResponse {
 /// Refuses an upload of `length` bytes that would pass the focal point's quotas or that the
 /// disk cannot hold beside every open upload's remaining bytes and the reserve.
 async fn check_room(state: &SharedState, owner: i64, length: u64) -> ApiResult<()> {
-    let store = state.uploads.clone();
-    let now = crate::clock::now().unix_timestamp();
-    let (usage, available) =
-        blocking(move || Ok((store.usage(owner, now)?, store.available_bytes()?))).await?;
+    let (usage, available) = usage_and_free_space(state, owner).await?;
     let config = &state.config;
     let ttl_hours = config.upload_ttl.as_secs() / 3600;
     if usage.open_uploads >= u64::from(config.max_open_uploads) {
@@ -446,14 +443,39 @@ async fn check_room(state: &SharedState, owner: i64, length: u64) -> ApiResult<(
             ),
         ));
     }
-    let needed =
-        usage.pending_bytes.saturating_add(length).saturating_add(config.disk_reserve_bytes);
+    disk_has_room(config, usage.pending_bytes, available, length)
+}
+
+/// Refuses `length` new bytes that the disk cannot hold beside every open upload's remaining
+/// bytes and the reserve (a bag: before its body is received).
+pub(super) async fn check_disk(state: &SharedState, owner: i64, length: u64) -> ApiResult<()> {
+    let (usage, available) = usage_and_free_space(state, owner).await?;
+    disk_has_room(&state.config, usage.pending_bytes, available, length)
+}
+
+/// The owner's open uploads and the disk's free bytes (`None` when unknown).
+async fn usage_and_free_space(
+    state: &SharedState,
+    owner: i64,
+) -> ApiResult<(crate::upload_store::UploadUsage, Option<u64>)> {
+    let store = state.uploads.clone();
+    let now = crate::clock::now().unix_timestamp();
+    Ok(blocking(move || Ok((store.usage(owner, now)?, store.available_bytes()?))).await?)
+}
+
+fn disk_has_room(
+    config: &crate::Config,
+    pending_bytes: u64,
+    available: Option<u64>,
+    length: u64,
+) -> ApiResult<()> {
+    let needed = pending_bytes.saturating_add(length).saturating_add(config.disk_reserve_bytes);
     if let Some(free) = available
         && free < needed
     {
         tracing::warn!(
             free,
-            pending = usage.pending_bytes,
+            pending = pending_bytes,
             length,
             reserve = config.disk_reserve_bytes,
             "upload refused: the disk is too full"

@@ -1,6 +1,6 @@
 //! Events the shell sends to the UI, typed for the TypeScript side.
 
-use desk_sync::{Idle, SyncEvent};
+use desk_sync::{Idle, Progress, SyncEvent};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -11,29 +11,13 @@ pub const FILES_DROPPED: &str = "files-dropped";
 pub const CLOSE_REQUESTED: &str = "close-requested";
 pub const BAG_PROGRESS: &str = "bag-progress";
 
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct SendProgress {
-    pub submission_job: i64,
-    pub case_id: i64,
-    pub upload_job: i64,
-    pub file: String,
-    pub file_bytes_confirmed: u64,
-    pub file_bytes_total: u64,
-    pub case_bytes_confirmed: u64,
-    pub case_bytes_total: u64,
-    pub bytes_per_second: f64,
-    pub file_seconds_left: Option<f64>,
-    pub case_seconds_left: Option<f64>,
-}
-
 /// What the sync worker reports: progress, a job's new state, reachability, idleness.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SyncUpdate {
     Progress {
-        progress: SendProgress,
+        progress: Progress,
     },
     Job {
         submission_job: i64,
@@ -93,19 +77,7 @@ impl From<&SyncEvent> for SyncUpdate {
     fn from(event: &SyncEvent) -> Self {
         match event {
             SyncEvent::Progress(p) => SyncUpdate::Progress {
-                progress: SendProgress {
-                    submission_job: p.submission_job,
-                    case_id: p.case_id,
-                    upload_job: p.upload_job,
-                    file: p.file.clone(),
-                    file_bytes_confirmed: p.file_bytes_confirmed,
-                    file_bytes_total: p.file_bytes_total,
-                    case_bytes_confirmed: p.case_bytes_confirmed,
-                    case_bytes_total: p.case_bytes_total,
-                    bytes_per_second: p.bytes_per_second,
-                    file_seconds_left: p.file_seconds_left,
-                    case_seconds_left: p.case_seconds_left,
-                },
+                progress: p.clone(),
             },
             SyncEvent::Job { submission_job, case_id, state, message } => SyncUpdate::Job {
                 submission_job: *submission_job,

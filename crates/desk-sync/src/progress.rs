@@ -7,10 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::plan::Idle;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// How far a case's files are sent; the UI knows it as `SendProgress`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, rename = "SendProgress")]
 pub struct Progress {
     pub submission_job: i64,
     pub case_id: i64,

@@ -76,9 +76,7 @@ fn idle_code(idle: Idle) -> &'static str {
 impl From<&SyncEvent> for SyncUpdate {
     fn from(event: &SyncEvent) -> Self {
         match event {
-            SyncEvent::Progress(p) => SyncUpdate::Progress {
-                progress: p.clone(),
-            },
+            SyncEvent::Progress(p) => SyncUpdate::Progress { progress: p.clone() },
             SyncEvent::Job { submission_job, case_id, state, message } => SyncUpdate::Job {
                 submission_job: *submission_job,
                 case_id: *case_id,

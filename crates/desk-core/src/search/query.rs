@@ -126,7 +126,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bracketed_vowel_sign_is_searched_not_trimmed_to_nothing() {
+    fn a_term_of_marks_in_brackets_is_searched_not_trimmed_to_nothing() {
         // U+0E48 is a Thai tone mark: a mark, not alphanumeric (found by the search_query
         // fuzz target, which got an empty term from such input).
         let p = Parsed::parse("(\u{0E48}-\u{0E48}) «ລາວ»");

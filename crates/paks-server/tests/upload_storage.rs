@@ -172,8 +172,9 @@ async fn a_focal_point_is_held_to_its_open_uploads_and_declared_bytes() {
     assert_eq!(post_upload(&s, &t, 800).await.status(), 201);
 }
 
-#[tokio::test]
-async fn an_upload_the_disk_cannot_hold_is_refused_with_507() {
+/// A server whose data folder is on an 8 MiB disk of its own, keeping a 1 MiB reserve (in
+/// this order so the server stops before the disk goes).
+async fn server_on_a_small_disk() -> (Tmpfs, PathBuf, TestServer) {
     let disk = Tmpfs::mount("8m");
     let data = disk.path.join("data");
     let s = TestServer::start_with(|c| {
@@ -181,6 +182,12 @@ async fn an_upload_the_disk_cannot_hold_is_refused_with_507() {
         c.disk_reserve_bytes = 1 << 20;
     })
     .await;
+    (disk, data, s)
+}
+
+#[tokio::test]
+async fn an_upload_the_disk_cannot_hold_is_refused_with_507() {
+    let (_disk, _data, s) = server_on_a_small_disk().await;
     let t = s.focal_point("LAO");
     let body =
         assert_problem(post_upload(&s, &t, 9 << 20).await, 507, "insufficient-storage").await;
@@ -193,13 +200,7 @@ async fn an_upload_the_disk_cannot_hold_is_refused_with_507() {
 
 #[tokio::test]
 async fn a_bag_the_disk_cannot_hold_with_its_payload_is_refused_before_it_is_received() {
-    let disk = Tmpfs::mount("8m");
-    let data = disk.path.join("data");
-    let s = TestServer::start_with(|c| {
-        c.data_dir = data.clone();
-        c.disk_reserve_bytes = 1 << 20;
-    })
-    .await;
+    let (_disk, data, s) = server_on_a_small_disk().await;
     let t = s.focal_point("LAO");
     // 5 MiB fit on the disk, but not twice (the zip, then its extracted payload).
     let res = s

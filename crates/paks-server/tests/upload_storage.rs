@@ -218,6 +218,33 @@ async fn a_bag_the_disk_cannot_hold_with_its_payload_is_refused_before_it_is_rec
 }
 
 #[tokio::test]
+async fn a_bag_without_a_length_that_fills_the_disk_is_507_and_leaves_nothing() {
+    let (_disk, data, s) = server_on_a_small_disk().await;
+    let t = s.focal_point("LAO");
+    let mut sock = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/bags HTTP/1.1\r\nHost: paks\r\nAuthorization: Bearer {t}\r\n\
+         Content-Type: application/zip\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    // 12 MiB in chunks, more than the 8 MiB disk; the server may answer and close before the end.
+    let chunk = [0u8; 64 << 10];
+    for _ in 0..192 {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if sock.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = sock.write_all(b"0\r\n\r\n").await;
+    let mut answer = vec![0u8; 512];
+    let read = tokio::time::timeout(Duration::from_secs(30), sock.read(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer[..read.unwrap().unwrap_or(0)]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 507"), "{answer}");
+    let tmp = data.join("tmp");
+    assert!(!tmp.exists() || names(&tmp).is_empty(), "nothing of the bag was kept");
+}
+
+#[tokio::test]
 async fn a_patch_on_a_full_disk_is_507_and_keeps_nothing_of_it() {
     let disk = Tmpfs::mount("4m");
     let data = disk.path.join("data");

@@ -35,11 +35,16 @@ async fn receive(body: Body, path: &std::path::Path, limit: u64) -> ApiResult<()
             if written > limit {
                 return Err(too_large(limit));
             }
-            file.write_all(&data).await.map_err(Error::io(path))?;
+            file.write_all(&data).await.map_err(|e| stored(Error::io(path)(e)))?;
         }
     }
-    file.flush().await.map_err(Error::io(path))?;
+    file.flush().await.map_err(|e| stored(Error::io(path)(e)))?;
     Ok(())
+}
+
+/// A full disk while a bag arrives is 507, as for an upload; the work folder goes with it.
+fn stored(err: Error) -> ProblemResponse {
+    if super::tus::is_disk_full(&err) { super::tus::disk_full() } else { err.into() }
 }
 
 async fn submit_bag(State(state): State<SharedState>, headers: HeaderMap, body: Body) -> ApiResult {
@@ -52,8 +57,12 @@ async fn submit_bag(State(state): State<SharedState>, headers: HeaderMap, body: 
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
-    // The zip and its extracted payload are both on disk until the files are adopted.
-    super::tus::check_disk(&state, fp.id, declared.unwrap_or(limit).saturating_mul(2)).await?;
+    // The zip and its extracted payload are both on disk until the files are adopted. A body
+    // without a length is not judged by the limit (that would refuse most bags on a modest
+    // disk): a disk that fills while it arrives answers 507 then.
+    if let Some(length) = declared {
+        super::tus::check_disk(&state, fp.id, length.saturating_mul(2)).await?;
+    }
     let work = WorkDir::create(&state.config)?;
     let zip = work.path().join("bag.zip");
     receive(body, &zip, limit).await?;

@@ -401,12 +401,12 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-fn is_disk_full(e: &Error) -> bool {
+pub(super) fn is_disk_full(e: &Error) -> bool {
     matches!(e, Error::Io { source, .. } | Error::IoPlain(source)
         if source.kind() == std::io::ErrorKind::StorageFull)
 }
 
-fn disk_full() -> ProblemResponse {
+pub(super) fn disk_full() -> ProblemResponse {
     ProblemResponse::new(
         ProblemType::InsufficientStorage,
         "the server's disk is full; nothing of this request was kept. Try again later",

@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use desk_core::Store;
-use tauri::{Manager, WindowEvent};
+use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_window_state::StateFlags;
 
 use crate::background_sync::SyncState;
@@ -119,12 +119,22 @@ pub fn run() -> ExitCode {
             _ => {}
         })
         .invoke_handler(with_app_commands!(handler))
-        .run(tauri::generate_context!());
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
         Err(err) => {
-            tracing::error!("PAKS Desk stopped: {err}");
-            ExitCode::FAILURE
+            tracing::error!("PAKS Desk could not start: {err}");
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    app.run(|app, event| {
+        // The process ends without dropping what the app holds: say the store closed cleanly
+        // here, so the next launch can skip checking the whole file.
+        if let RunEvent::Exit = event
+            && let Some(store) = app.try_state::<Arc<Store>>()
+        {
+            store.record_clean_close();
+        }
+    });
+    ExitCode::SUCCESS
 }

@@ -1,6 +1,7 @@
 //! The local store: one SQLite file, one writer connection and a small pool of readers.
 
 pub mod backup;
+mod clean_close;
 mod connection;
 pub mod migrations;
 
@@ -28,6 +29,9 @@ pub struct Store {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     clock: Arc<dyn Clock>,
+    /// When `quick_check` last passed on this file.
+    checked_at: i64,
+    checked_at_open: bool,
 }
 
 /// The data folder: `$PAKS_DESK_DATA_DIR`, else the platform's (e.g. `~/.local/share/paks-desk`).
@@ -47,7 +51,8 @@ impl Store {
 
     /// As [`Store::open`], with the clock that dates revisions and backups.
     ///
-    /// An existing database is first checked (`quick_check`): a damaged one is refused with
+    /// An existing database is first checked (`quick_check`) unless the last store closed it
+    /// cleanly and it is unchanged since (`clean_close`): a damaged one is refused with
     /// [`Error::DatabaseDamaged`] before anything is written. It is backed up before a migration
     /// (a failed backup stops the migration); the daily backup is the caller's
     /// ([`Store::backup_if_due`], or [`Store::keep_daily_backups`] off the launch path).
@@ -55,6 +60,13 @@ impl Store {
         create_private_dir(dir)?;
         let db_path = dir.join(DB_FILE);
         let existed = std::fs::metadata(&db_path).is_ok_and(|m| m.len() > 0);
+        let now = clock.now_millis();
+        let checked_before =
+            existed.then(|| clean_close::skip_check_since(dir, &db_path, now)).flatten();
+        // Best effort: a stamp left behind only matches a file no one has changed since.
+        if let Err(err) = clean_close::forget(dir) {
+            tracing::debug!("the record of the last clean close stays: {err}");
+        }
         let mut writer = connection::open(&db_path, false)?;
         let about_file = |err: Error| match err {
             Error::Database(err) => connection::with_path(err, &db_path),
@@ -64,11 +76,14 @@ impl Store {
             }
             other => other,
         };
+        let checked_at = checked_before.unwrap_or(now);
+        let checked_at_open = existed && checked_before.is_none();
         if existed {
-            quick_check(&writer).map_err(about_file)?;
+            if checked_at_open {
+                quick_check(&writer).map_err(about_file)?;
+            }
             let found = migrations::found_version(&writer).map_err(about_file)?;
             if found > 0 && usize::try_from(found).is_ok_and(|v| v < migrations::latest_version()) {
-                let now = clock.now_millis();
                 backup::make(&writer, dir, BackupKind::BeforeMigration, found, now)?;
             }
         }
@@ -79,6 +94,8 @@ impl Store {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             clock,
+            checked_at,
+            checked_at_open,
         };
         Ok(store)
     }
@@ -151,9 +168,40 @@ impl Store {
         value
     }
 
+    /// Whether this open ran `quick_check` (the last close was not clean, the file changed
+    /// since, or the last check is a week old).
+    pub fn checked_at_open(&self) -> bool {
+        self.checked_at_open
+    }
+
+    /// Records that the store is closing cleanly, so the next open may skip `quick_check`: the
+    /// write-ahead log is folded into the file first, and a write after this (or a crash) only
+    /// makes the next open check again. Runs on drop; the app calls it on exit, where the
+    /// process ends without dropping what it holds.
+    pub fn record_clean_close(&self) {
+        let folded = lock(&self.writer)
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
+        match folded {
+            // 0: not blocked by a reader; a blocked checkpoint leaves the log for the next open.
+            Ok(0) => {
+                if let Err(err) = clean_close::record(&self.dir, &self.db_path, self.checked_at) {
+                    tracing::warn!("could not record a clean close: {err}");
+                }
+            }
+            Ok(_) => tracing::info!("the write-ahead log is in use: no clean close recorded"),
+            Err(err) => tracing::warn!("could not fold the write-ahead log: {err}"),
+        }
+    }
+
     /// Verifies the database file; "ok" when sound.
     pub fn integrity_check(&self) -> Result<String> {
         self.read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?))
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.record_clean_close();
     }
 }
 

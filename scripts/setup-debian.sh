@@ -15,6 +15,8 @@ app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libssl-
 # dbus + gnome-keyring: a real Secret Service (on a private session bus) for the token tests.
 test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writer dbus
   gnome-keyring)
+# Installers (issue 16, Linux): appstreamcli and desktop-file-validate check the .deb.
+test_packages+=(appstream desktop-file-utils)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

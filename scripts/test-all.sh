@@ -44,6 +44,11 @@ step "UI type check and unit tests"
 step "desktop app and reference server builds (the end-to-end tests run both)"
 cargo build -p paks-desk -p paks-server --locked
 
+# Installers (issue 16, Linux): the .deb the end-to-end test installs, from debug builds.
+step "Linux installers from debug builds (.deb, .rpm), checked: Depends, metainfo, files"
+scripts/installers/linux.sh --debug
+scripts/installers/check-deb.sh dist/debug/paks-desk_*_amd64.deb
+
 step "end-to-end tests of the real app under Xvfb"
 xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p paks-desk-e2e --locked --tests -- --test-threads=1 \
   2>&1 | tee -a "$results"

@@ -17,7 +17,10 @@ for i, y in enumerate(range(420, 720, 70)):
     d.rounded_rectangle([370, y, 370 + w, y + 28], radius=14, fill=(0, 94, 160, 255))
 # a small gold "target" dot
 d.ellipse([600, 660, 720, 780], fill=(247, 182, 0, 255), outline=(255, 255, 255, 255), width=16)
-for size, name in [(32, "32x32.png"), (128, "128x128.png"), (256, "128x128@2x.png"), (512, "icon.png")]:
+# 16-256 also as NxN.png: the sizes the .deb installs in the hicolor theme.
+for size, name in [(16, "16x16.png"), (24, "24x24.png"), (32, "32x32.png"), (48, "48x48.png"),
+                   (64, "64x64.png"), (128, "128x128.png"), (256, "128x128@2x.png"),
+                   (256, "256x256.png"), (512, "icon.png")]:
     im = img.resize((size, size), Image.LANCZOS)
     assert im.mode == "RGBA"
     im.save(name, optimize=True)

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::completeness::MissingItem;
+use crate::message::UiMessage;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -131,8 +132,17 @@ pub enum Error {
     Extraction(String),
 }
 
+/// A case section by its wire name ("results"), which the UI has a label for; other fields
+/// (the profile's) as they are named.
+fn field_name(label: &'static str) -> &'static str {
+    crate::case::CaseField::ALL
+        .into_iter()
+        .find(|field| field.label() == label)
+        .map_or(label, crate::case::CaseField::column)
+}
+
 fn missing_list(items: &[MissingItem]) -> String {
-    items.iter().map(|item| item.label.as_str()).collect::<Vec<_>>().join(", ")
+    items.iter().map(MissingItem::label).collect::<Vec<_>>().join(", ")
 }
 
 impl Error {
@@ -168,10 +178,75 @@ impl Error {
             Error::EmptyFile { .. } => "empty_file",
             Error::NotAFile { .. } => "not_a_file",
             Error::FileUnreadable { .. } => "file_unreadable",
-            Error::FileChanged { .. } => "file_changed",
+            Error::FileChanged { .. } => "file_changed_while_attaching",
             Error::AttachmentNotFound(_) => "attachment_not_found",
             Error::AttachmentStorage(_) => "attachment_storage",
             Error::Extraction(_) => "extraction",
+        }
+    }
+}
+
+impl Error {
+    /// The code and the parameters the UI words in the user's language. Technical details (an
+    /// OS error, a SQLite message) travel as `detail`, shown as they are.
+    pub fn ui_message(&self) -> UiMessage {
+        let message = UiMessage::new(self.code());
+        match self {
+            Error::NotADatabase { path } | Error::ReadOnly { path } => {
+                message.with("path", path.as_path())
+            }
+            Error::DatabaseDamaged { path, detail } => {
+                message.with("path", path.as_path()).with("detail", detail)
+            }
+            Error::NoBackup { dir } => message.with("path", dir.as_path()),
+            Error::BackupNotFound(name) | Error::AttachmentNotFound(name) => {
+                message.with("name", name)
+            }
+            Error::Backup(detail)
+            | Error::Migration(detail)
+            | Error::Corrupt(detail)
+            | Error::AttachmentStorage(detail)
+            | Error::Extraction(detail) => message.with("detail", detail),
+            Error::Database(err) => message.with("detail", err.to_string()),
+            Error::DatabaseTooNew { found, supported } => {
+                message.with("found", *found).with("supported", *supported)
+            }
+            Error::DataDir { path, source } => {
+                message.with("path", path.as_path()).with("detail", source.to_string())
+            }
+            Error::CaseNotFound(id) | Error::RevisionNotFound(id) => message.with("id", *id),
+            Error::UnknownCountry(value) | Error::UnknownField(value) => {
+                message.with("value", value)
+            }
+            Error::UnknownTarget(target, framework) => {
+                message.with("target", target).with("framework", *framework)
+            }
+            Error::IndicatorNotInTarget { target, indicator } => {
+                message.with("target", target).with("indicator", indicator)
+            }
+            Error::FieldTooLong { field, len, max } => {
+                message.with("field", field_name(field)).with("len", *len).with("max", *max)
+            }
+            Error::InvalidValue { field, .. } => message.with("field", field_name(field)),
+            Error::InvalidUtf8 { valid_up_to } => message.with("byte", *valid_up_to),
+            Error::Incomplete(items) => {
+                let missing: Vec<&str> = items
+                    .iter()
+                    .map(|item| item.field.map_or("mdg_link", crate::case::CaseField::column))
+                    .collect();
+                message.with("count", items.len()).with("missing", missing.join(","))
+            }
+            Error::EmptyFile { name } | Error::NotAFile { name } | Error::FileChanged { name } => {
+                message.with("name", name)
+            }
+            Error::FileUnreadable { name, reason } => {
+                message.with("name", name).with("detail", reason)
+            }
+            Error::DiskFull
+            | Error::Busy
+            | Error::CaseLocked { .. }
+            | Error::InvalidTransition { .. }
+            | Error::ProfileMissing => message,
         }
     }
 }
@@ -202,4 +277,29 @@ impl From<serde_json::Error> for Error {
 pub fn text_from_bytes(bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes)
         .map_err(|err| Error::InvalidUtf8 { valid_up_to: err.utf8_error().valid_up_to() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MessageParam;
+
+    #[test]
+    fn the_ui_gets_a_code_and_typed_params_not_the_english_sentence() {
+        let err = Error::DatabaseTooNew { found: 9, supported: 7 };
+        let ui = err.ui_message();
+        assert_eq!(ui.code, "database_too_new");
+        assert_eq!(ui.params["found"], MessageParam::Number(9));
+        assert_eq!(ui.params["supported"], MessageParam::Number(7));
+        let json =
+            serde_json::to_value(Error::FileChanged { name: "deck.pptx".into() }.ui_message())
+                .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "file_changed_while_attaching", "params": {"name": "deck.pptx"}})
+        );
+        assert!(!json.to_string().contains("changed while it was being attached"));
+        let long = Error::FieldTooLong { field: "Results and impact", len: 9, max: 5 }.ui_message();
+        assert_eq!(long.params["field"], MessageParam::Text("results".into()));
+    }
 }

@@ -15,6 +15,9 @@ app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libssl-
 # dbus + gnome-keyring: a real Secret Service (on a private session bus) for the token tests.
 test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writer dbus
   gnome-keyring)
+# i18n: Noto fonts for the focal points' scripts (Lao, Khmer, Myanmar, Thai, Devanagari, Bengali,
+# Tibetan in fonts-noto-core; Chinese in fonts-noto-cjk), so the e2e screenshots show no tofu.
+test_packages+=(fonts-noto-core fonts-noto-cjk)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { formatBytes, formatDuration, formatRate, formatTime, percent, rateAndTimeLeft } from './format';
+import {
+  countryLabel,
+  countryName,
+  formatBytes,
+  formatDuration,
+  formatRate,
+  formatTime,
+  percent,
+  rateAndTimeLeft,
+} from './format';
 import { setLocale } from './i18n';
 
 describe('format', () => {
@@ -32,6 +41,28 @@ describe('format', () => {
     expect(formatRate(32_000)).toMatch(/^256\skbit\/s$/);
     setLocale('zh-Hans');
     expect(formatDuration(75)).toBe('1分钟 15秒');
+  });
+
+  it('names a country officially in English and by its CLDR name in other languages', () => {
+    const lao = {
+      name: "Lao People's Democratic Republic",
+      membership: 'member',
+      iso2: 'LA',
+      iso3: 'LAO',
+      m49: '418',
+      subregion: 'South-East Asia',
+      ldc: true,
+      lldc: true,
+      sids: false,
+      ldc_note: '',
+      subregion_note: '',
+    };
+    const country = lao as unknown as Parameters<typeof countryLabel>[0];
+    expect(countryLabel(country)).toBe("Lao People's Democratic Republic (LDC, LLDC)");
+    setLocale('ru');
+    expect(countryLabel(country)).toBe('Лаос (НРС, РСНВМ)');
+    setLocale('zh-Hans');
+    expect(countryName([country], 'LAO')).toBe('老挝');
   });
 
   it('shows rate and time left only once a rate is measured', () => {

@@ -1,5 +1,19 @@
 import type { Country } from './ipc';
-import { intlLocale, t } from './i18n';
+import { getLocale, intlLocale, t } from './i18n';
+
+/**
+ * The country's name: ESCAP's official name in English; in other languages the name CLDR gives
+ * for its ISO code (through `Intl.DisplayNames`), which is the common short name, not the UN's
+ * official one, rather than English.
+ */
+export function localCountryName(country: Country): string {
+  if (getLocale() === 'en') return country.name;
+  try {
+    return new Intl.DisplayNames([intlLocale()], { type: 'region' }).of(country.iso2) ?? country.name;
+  } catch {
+    return country.name;
+  }
+}
 
 /** "Lao People's Democratic Republic (LDC, LLDC)". */
 export function countryLabel(country: Country): string {
@@ -8,11 +22,13 @@ export function countryLabel(country: Country): string {
     country.lldc ? t('country.lldc') : null,
     country.sids ? t('country.sids') : null,
   ].filter((group) => group !== null);
-  return groups.length > 0 ? `${country.name} (${groups.join(', ')})` : country.name;
+  const name = localCountryName(country);
+  return groups.length > 0 ? `${name} (${groups.join(', ')})` : name;
 }
 
 export function countryName(countries: readonly Country[], iso3: string): string {
-  return countries.find((country) => country.iso3 === iso3)?.name ?? iso3;
+  const country = countries.find((candidate) => candidate.iso3 === iso3);
+  return country ? localCountryName(country) : iso3;
 }
 
 // Dates, sizes, rates and durations through `Intl` in the UI's locale (units and their

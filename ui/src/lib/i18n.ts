@@ -38,10 +38,13 @@ export function getLocale(): Locale {
   return localeState.current;
 }
 
-/** The locale `Intl` formats numbers and dates with (the pseudo-locale formats as English). */
+/**
+ * The locale `Intl` formats numbers, dates and units with. The pseudo-locale formats as Russian:
+ * no Latin letters, so a size or a date not formatted through `Intl` stands out in its test.
+ */
 export function intlLocale(): string {
   const current = localeState.current;
-  return current === 'en-XA' ? 'en' : current;
+  return current === 'en-XA' ? 'ru' : current;
 }
 
 export function isLocale(value: unknown): value is Locale {

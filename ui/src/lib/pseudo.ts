@@ -40,7 +40,8 @@ function visibleLength(elements: MessageFormatElement[]): number {
 export function pseudoMessage(message: string): MessageFormatElement[] {
   if (message === '') return [];
   const accented = accentAll(parse(message));
-  const padding = '~'.repeat(Math.max(2, Math.ceil(visibleLength(accented) / 3)));
+  // In words of up to five, as real text breaks: the length shows, without one unbreakable run.
+  const padding = ('~'.repeat(Math.max(2, Math.ceil(visibleLength(accented) / 3))).match(/.{1,5}/g) ?? []).join(' ');
   return [
     { type: TYPE.literal, value: '[' },
     ...accented,

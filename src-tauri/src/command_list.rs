@@ -16,6 +16,7 @@ macro_rules! with_app_commands {
             commands::profile::profile_get,
             commands::profile::profile_set,
             commands::profile::ui_locale_set,
+            commands::profile::system_locales,
             commands::cases::case_list,
             commands::cases::case_create,
             commands::cases::case_get,

@@ -11,6 +11,12 @@ pub async fn profile_get(store: State<'_, Arc<Store>>) -> CommandResult<Option<P
     Ok(store.profile()?)
 }
 
+/// The system's preferred languages, most preferred first (BCP 47 tags such as "ru-RU").
+#[tauri::command(rename_all = "snake_case")]
+pub fn system_locales() -> Vec<String> {
+    sys_locale::get_locales().collect()
+}
+
 /// The UI's language, so the desktop notifications speak it too.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn ui_locale_set(store: State<'_, Arc<Store>>, locale: String) -> CommandResult<()> {

@@ -188,6 +188,7 @@ export const ipc = {
   caseBags: (id: number) => call<CarriedBag[]>('case_bags', { id }),
 
   uiLocaleSet: (locale: string) => call<null>('ui_locale_set', { locale }),
+  systemLocales: () => call<string[]>('system_locales'),
   windowCloseReady: () => call<null>('window_close_ready'),
   startupListShown: (marks: PageMarks) => call<null>('startup_list_shown', { marks }),
 };

@@ -34,7 +34,7 @@ async fn all_scripts(client: &Client) -> TestResult {
     saved(client).await?;
     let summary: Vec<String> =
         SCRIPTS.iter().map(|(name, text)| format!("{name}: {text}")).collect();
-    type_into(client, "case-summary", &summary.join("\n")).await?;
+    type_into(client, "case-summary", &summary.join(" · ")).await?;
     saved(client).await?;
     screenshot(client, "scripts-editor").await?;
 
@@ -45,9 +45,25 @@ async fn all_scripts(client: &Client) -> TestResult {
 
     for (name, text) in SCRIPTS {
         type_into(client, "search", text).await?;
-        let hit = find(client, "search-hit").await?;
-        let snippet = hit.find(Locator::Css(".snippet")).await?.text().await?;
-        ensure(snippet.contains(text), format!("searching {name} finds {snippet:?}"))?;
+        // The results follow the typing: wait for a snippet holding the word.
+        let deadline = std::time::Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            seen.clear();
+            for snippet in
+                client.find_all(Locator::Css("[data-testid=\"search-hit\"] .snippet")).await?
+            {
+                seen.push(snippet.text().await.unwrap_or_default());
+            }
+            if seen.iter().any(|s| s.contains(text)) {
+                break;
+            }
+            ensure(
+                std::time::Instant::now() < deadline,
+                format!("searching {name} ({text}) finds only {seen:?}"),
+            )?;
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
     }
     type_into(client, "search", SCRIPTS[0].1).await?;
     find(client, "search-hit").await?;
@@ -77,7 +93,12 @@ fn fonts_cover_every_script() -> TestResult {
 async fn a_case_in_every_focal_points_script_is_saved_listed_and_found() -> TestResult {
     fonts_cover_every_script()?;
     let data = tempfile::tempdir()?;
-    with_drivers(&data.path().join("data"), async |drivers, app| {
+    // A fresh webview storage: the UI in English whatever language an earlier run left chosen.
+    let env = [
+        ("XDG_DATA_HOME", data.path().join("xdg").display().to_string()),
+        ("LANGUAGE", "en_US".to_owned()),
+    ];
+    with_drivers_env(&data.path().join("data"), &env, async |drivers, app| {
         with_session(drivers, app, all_scripts).await
     })
     .await

@@ -75,8 +75,10 @@ pub enum Error {
     )]
     FieldTooLong { field: &'static str, len: usize, max: usize },
 
+    /// `problem` is the reason's code for the UI: required, control_characters, not_one_of,
+    /// not_a_year, not_an_email, not_positive, sdg_indicator.
     #[error("{field}: {reason}")]
-    InvalidValue { field: &'static str, reason: String },
+    InvalidValue { field: &'static str, problem: &'static str, reason: String },
 
     #[error(
         "The text is not valid UTF-8 (at byte {valid_up_to}); it was not saved. Paste it again as plain text."
@@ -227,7 +229,9 @@ impl Error {
             Error::FieldTooLong { field, len, max } => {
                 message.with("field", field_name(field)).with("len", *len).with("max", *max)
             }
-            Error::InvalidValue { field, .. } => message.with("field", field_name(field)),
+            Error::InvalidValue { field, problem, .. } => {
+                message.with("field", field_name(field)).with("problem", *problem)
+            }
             Error::InvalidUtf8 { valid_up_to } => message.with("byte", *valid_up_to),
             Error::Incomplete(items) => {
                 let missing: Vec<&str> = items
@@ -301,5 +305,9 @@ mod tests {
         assert!(!json.to_string().contains("changed while it was being attached"));
         let long = Error::FieldTooLong { field: "Results and impact", len: 9, max: 5 }.ui_message();
         assert_eq!(long.params["field"], MessageParam::Text("results".into()));
+        let year = crate::CaseField::StartYear.normalize("1850").unwrap_err().ui_message();
+        assert_eq!(year.code, "invalid_value");
+        assert_eq!(year.params["field"], MessageParam::Text("start_year".into()));
+        assert_eq!(year.params["problem"], MessageParam::Text("not_a_year".into()));
     }
 }

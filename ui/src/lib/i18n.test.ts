@@ -74,6 +74,14 @@ describe('i18n', () => {
     );
   });
 
+  it('says which rule a refused value broke', () => {
+    const year = { code: 'invalid_value', message: '', params: { field: 'start_year', problem: 'not_a_year' } };
+    expect(messageText(year)).toBe('Start year: write a year between 1950 and 2100.');
+    setLocale('zh-Hans');
+    expect(messageText(year)).toBe('开始年份：请填写 1950 至 2100 年之间的年份。');
+    setLocale('en');
+  });
+
   it('names what a refused case lacks, in a list of the language', () => {
     const incomplete = { code: 'incomplete', message: '', params: { count: 2, missing: 'summary,mdg_link' } };
     expect(messageText(incomplete)).toBe(

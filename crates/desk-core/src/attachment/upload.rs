@@ -108,6 +108,7 @@ impl Store {
         if bytes == 0 {
             return Err(Error::InvalidValue {
                 field: "Large file warning",
+                problem: "not_positive",
                 reason: "the size must be more than 0 bytes".into(),
             });
         }

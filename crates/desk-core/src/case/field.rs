@@ -201,6 +201,7 @@ impl CaseField {
         if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
             return Err(Error::InvalidValue {
                 field: self.label(),
+                problem: "control_characters",
                 reason: "contains control characters; paste it again as plain text".into(),
             });
         }
@@ -212,6 +213,7 @@ impl CaseField {
             } else {
                 Err(Error::InvalidValue {
                     field: self.label(),
+                    problem: "not_one_of",
                     reason: format!("'{trimmed}' is not one of: {}", allowed.join(", ")),
                 })
             }
@@ -229,6 +231,7 @@ impl CaseField {
                 Ok(year) if (1950..=2100).contains(&year) => Ok(year.to_string()),
                 _ => Err(Error::InvalidValue {
                     field: self.label(),
+                    problem: "not_a_year",
                     reason: format!("'{trimmed}' is not a year between 1950 and 2100"),
                 }),
             },

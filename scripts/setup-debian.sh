@@ -17,6 +17,9 @@ test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writ
   gnome-keyring)
 # Installers (issue 16, Linux): appstreamcli and desktop-file-validate check the .deb.
 test_packages+=(appstream desktop-file-utils)
+# i18n: Noto fonts for the focal points' scripts (Lao, Khmer, Myanmar, Thai, Devanagari, Bengali,
+# Tibetan in fonts-noto-core; Chinese in fonts-noto-cjk), so the e2e screenshots show no tofu.
+test_packages+=(fonts-noto-core fonts-noto-cjk)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

@@ -14,6 +14,7 @@ use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::error::CommandError;
+use crate::notification_words;
 use crate::ui_events::{self, Connectivity, SyncUpdate};
 
 pub struct SyncState {
@@ -74,7 +75,7 @@ async fn watch_reachability(
         let now = match desk_sync::check_reachable(&store, store.dir()).await {
             Ok(()) => Connectivity::Online,
             Err(desk_sync::SyncError::NotConnected) => Connectivity::NotConnected,
-            Err(err) => Connectivity::Unreachable { message: err.to_string() },
+            Err(err) => Connectivity::Unreachable { problem: err.ui_message() },
         };
         let changed =
             connectivity.lock().map(|mut c| std::mem::replace(&mut *c, now.clone()) != now);
@@ -118,22 +119,15 @@ fn notify_if_news(
     case_id: i64,
 ) {
     let Ok(case) = store.case(case_id) else { return };
-    let body = match case.status {
-        CaseStatus::Submitted => "PAKS has received it. The receipt is in PAKS Desk.",
-        CaseStatus::Published => "PAKS has published it.",
-        CaseStatus::ChangesRequested => "The PAKS reviewers ask for changes. Open it to read why.",
-        _ => return,
+    let title =
+        case.fields.get(&desk_core::CaseField::Title).map(|t| t.trim()).filter(|t| !t.is_empty());
+    let Some((title, body)) = notification_words::for_status(store, case.status, title) else {
+        return;
     };
     let Ok(mut seen) = notified.lock() else { return };
     if seen.insert(case_id, case.status) == Some(case.status) {
         return;
     }
-    let title = case
-        .fields
-        .get(&desk_core::CaseField::Title)
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .unwrap_or("Your case study");
     if let Err(err) = app.notification().builder().title(title).body(body).show() {
         tracing::info!("no desktop notification ({err}); the app shows the status");
     }

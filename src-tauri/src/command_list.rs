@@ -15,6 +15,8 @@ macro_rules! with_app_commands {
             commands::backups::backup_restore,
             commands::profile::profile_get,
             commands::profile::profile_set,
+            commands::profile::ui_locale_set,
+            commands::profile::system_locales,
             commands::cases::case_list,
             commands::cases::case_create,
             commands::cases::case_get,

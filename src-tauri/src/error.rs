@@ -1,8 +1,9 @@
-//! The one error shape every command returns to the UI: a stable `code` to branch on and a
-//! `message` written for the focal point (desk-core writes them so).
+//! The one error shape every command returns to the UI: a stable `code` with typed `params`,
+//! which the UI words in the user's language, and the English `message` for logs.
 
 use std::collections::BTreeMap;
 
+use desk_core::{MessageParam, UiMessage};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -10,41 +11,38 @@ use ts_rs::TS;
 #[ts(export)]
 pub struct CommandError {
     pub code: String,
+    /// English, for logs; the UI words `code` with `params` in the user's language.
     pub message: String,
-    /// Values the UI puts in its own translation of `code` (e.g. the key ids of
-    /// `server_key_changed`); absent for most errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub params: Option<BTreeMap<String, String>>,
+    pub params: BTreeMap<String, MessageParam>,
 }
 
 impl CommandError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), params: None }
+        Self { code: code.to_owned(), message: message.into(), params: BTreeMap::new() }
+    }
+
+    #[must_use]
+    pub fn with(mut self, name: &str, value: impl Into<MessageParam>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
+    }
+
+    fn from_message(ui: UiMessage, message: String) -> Self {
+        Self { code: ui.code, message, params: ui.params }
     }
 }
 
 impl From<desk_core::Error> for CommandError {
     fn from(err: desk_core::Error) -> Self {
         tracing::warn!(code = err.code(), "command failed: {err}");
-        Self::new(err.code(), err.to_string())
+        Self::from_message(err.ui_message(), err.to_string())
     }
 }
 
 impl From<desk_sync::SyncError> for CommandError {
     fn from(err: desk_sync::SyncError) -> Self {
         tracing::warn!(code = err.code(), "command failed: {err}");
-        let params = match &err {
-            desk_sync::SyncError::ServerKeyChanged { url, old_key_id, new_key_id } => {
-                Some(BTreeMap::from([
-                    ("url".to_owned(), url.clone()),
-                    ("old_key_id".to_owned(), old_key_id.clone()),
-                    ("new_key_id".to_owned(), new_key_id.clone()),
-                ]))
-            }
-            _ => None,
-        };
-        Self { params, ..Self::new(err.code(), err.to_string()) }
+        Self::from_message(err.ui_message(), err.to_string())
     }
 }
 
@@ -61,14 +59,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn core_errors_keep_their_code_and_user_message() {
+    fn core_errors_keep_their_code_and_typed_params() {
         let err = CommandError::from(desk_core::Error::CaseNotFound(42));
         assert_eq!(err.code, "case_not_found");
         assert_eq!(err.message, "Case 42 does not exist.");
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"code": "case_not_found", "message": "Case 42 does not exist."})
+            serde_json::json!({
+                "code": "case_not_found",
+                "message": "Case 42 does not exist.",
+                "params": {"id": 42}
+            })
         );
     }
 

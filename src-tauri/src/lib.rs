@@ -13,6 +13,7 @@ pub mod dropped_files;
 pub mod error;
 pub mod indexing;
 pub mod logging;
+pub mod notification_words;
 pub mod outbox_view;
 pub mod rendering;
 pub mod startup_timing;
@@ -46,7 +47,7 @@ macro_rules! handler {
 pub(crate) fn data_dir() -> Result<PathBuf, CommandError> {
     desk_core::store::default_data_dir().ok_or_else(|| {
         CommandError::new(
-            "data_dir",
+            "no_data_dir",
             "PAKS Desk could not find a folder for its data (no home folder?). \
              Set PAKS_DESK_DATA_DIR to a writable folder and start it again.",
         )

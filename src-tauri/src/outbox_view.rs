@@ -1,6 +1,7 @@
 //! The outbox as the UI shows it: per case and per file, the state in plain words' codes, bytes
 //! confirmed by PAKS, the last error, and the receipt once PAKS has the case.
 
+use desk_core::UiMessage;
 use desk_sync::{OutboxEntry, UploadJob};
 use serde::Serialize;
 use ts_rs::TS;
@@ -16,8 +17,8 @@ pub struct OutboxItem {
     /// upload, submit or review.
     pub phase: String,
     pub attempts: u32,
-    pub last_error: Option<String>,
-    pub last_error_code: Option<String>,
+    /// The last error, for the UI to word.
+    pub problem: Option<UiMessage>,
     /// Unix ms; meaningful when `state` is retry_scheduled.
     pub next_attempt_at: i64,
     pub bytes_confirmed: u64,
@@ -40,7 +41,17 @@ pub struct OutboxFile {
     pub bytes_confirmed: u64,
     pub state: String,
     pub attempts: u32,
-    pub last_error: Option<String>,
+    pub problem: Option<UiMessage>,
+}
+
+/// The stored code and parameters of a job's last error; parameters an older PAKS Desk did not
+/// keep are left out.
+fn problem(code: Option<&str>, params: Option<&str>) -> Option<UiMessage> {
+    let mut message = UiMessage::new(code?);
+    if let Some(params) = params.and_then(|json| serde_json::from_str(json).ok()) {
+        message.params = params;
+    }
+    Some(message)
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -71,7 +82,7 @@ impl From<&UploadJob> for OutboxFile {
             bytes_confirmed: u.bytes_confirmed.min(u.size),
             state: u.state.as_str().to_owned(),
             attempts: u.attempts,
-            last_error: u.last_error.clone(),
+            problem: problem(u.last_error_code.as_deref(), u.last_error_params.as_deref()),
         }
     }
 }
@@ -98,8 +109,7 @@ impl From<&OutboxEntry> for OutboxItem {
             phase: s.phase.as_str().to_owned(),
             cancellable: s.can_cancel(),
             attempts: s.attempts,
-            last_error: s.last_error.clone(),
-            last_error_code: s.last_error_code.clone(),
+            problem: problem(s.last_error_code.as_deref(), s.last_error_params.as_deref()),
             next_attempt_at: s.next_attempt_at,
             bytes_confirmed: e.bytes_confirmed,
             bytes_total: e.bytes_total,

@@ -1,5 +1,6 @@
 //! Events the shell sends to the UI, typed for the TypeScript side.
 
+use desk_core::UiMessage;
 use desk_sync::{Idle, Progress, SyncEvent};
 use serde::Serialize;
 use ts_rs::TS;
@@ -23,7 +24,8 @@ pub enum SyncUpdate {
         submission_job: i64,
         case_id: i64,
         state: String,
-        message: Option<String>,
+        /// What went wrong, for the UI to word; none when nothing did.
+        problem: Option<UiMessage>,
     },
     Connectivity {
         connectivity: Connectivity,
@@ -31,11 +33,11 @@ pub enum SyncUpdate {
     /// PAKS's receipt for a hand-carried bag was found and taken into the case.
     ReceiptMatched {
         case_id: i64,
-        message: String,
     },
     /// Another PAKS Desk (or `paks-desk-cli sync`) is sending from this data folder.
     OtherSender {
-        message: String,
+        /// Its pid and program, as it wrote them.
+        holder: String,
     },
     Idle {
         /// empty, waiting_network, waiting_retry, waiting_review, waiting_bag, waiting_person,
@@ -54,9 +56,9 @@ pub enum Connectivity {
     /// Not checked yet since the app started.
     Unknown,
     Online,
-    /// The last check failed; `message` says why in plain words.
+    /// The last check failed; `problem` says why, for the UI to word.
     Unreachable {
-        message: String,
+        problem: UiMessage,
     },
 }
 
@@ -77,28 +79,26 @@ impl From<&SyncEvent> for SyncUpdate {
     fn from(event: &SyncEvent) -> Self {
         match event {
             SyncEvent::Progress(p) => SyncUpdate::Progress { progress: p.clone() },
-            SyncEvent::Job { submission_job, case_id, state, message } => SyncUpdate::Job {
+            SyncEvent::Job { submission_job, case_id, state, problem, .. } => SyncUpdate::Job {
                 submission_job: *submission_job,
                 case_id: *case_id,
                 state: state.clone(),
-                message: message.clone(),
+                problem: problem.clone(),
             },
-            SyncEvent::Connectivity { online, message } => SyncUpdate::Connectivity {
+            SyncEvent::Connectivity { online, problem, .. } => SyncUpdate::Connectivity {
                 connectivity: if *online {
                     Connectivity::Online
                 } else {
                     Connectivity::Unreachable {
-                        message: message.clone().unwrap_or_else(|| {
-                            "PAKS cannot be reached. Sending resumes by itself.".to_owned()
-                        }),
+                        problem: problem.clone().unwrap_or_else(|| UiMessage::new("offline_now")),
                     }
                 },
             },
-            SyncEvent::ReceiptMatched { case_id, message, .. } => {
-                SyncUpdate::ReceiptMatched { case_id: *case_id, message: message.clone() }
+            SyncEvent::ReceiptMatched { case_id, .. } => {
+                SyncUpdate::ReceiptMatched { case_id: *case_id }
             }
-            SyncEvent::OtherSender { message } => {
-                SyncUpdate::OtherSender { message: message.clone() }
+            SyncEvent::OtherSender { holder, .. } => {
+                SyncUpdate::OtherSender { holder: holder.clone() }
             }
             SyncEvent::Idle { idle } => SyncUpdate::Idle { idle: idle_code(*idle).to_owned() },
         }

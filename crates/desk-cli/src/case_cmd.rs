@@ -212,7 +212,7 @@ pub fn run(store: &Store, command: CaseCommand) -> anyhow::Result<ExitCode> {
             } else {
                 println!("Case {id} cannot be submitted yet. Missing:");
                 for item in &missing {
-                    println!("  - {}: {}", item.label, item.hint);
+                    println!("  - {}: {}", item.label(), item.hint());
                 }
             }
             if !missing.is_empty() {

@@ -170,9 +170,9 @@ pub fn sync(store: Store, dir: &Path, args: SyncArgs) -> anyhow::Result<ExitCode
             Some(m) => println!("case {case_id}: {state}: {m}"),
             None => println!("case {case_id}: {state}"),
         },
-        SyncEvent::OtherSender { message } => println!("{message}"),
+        SyncEvent::OtherSender { message, .. } => println!("{message}"),
         SyncEvent::ReceiptMatched { case_id, message, .. } => println!("case {case_id}: {message}"),
-        SyncEvent::Connectivity { online: false, message } => {
+        SyncEvent::Connectivity { online: false, message, .. } => {
             println!("PAKS is not reachable: {}", message.as_deref().unwrap_or("no answer"))
         }
         _ => {}

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::completeness::MissingItem;
+use crate::message::UiMessage;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -74,8 +75,10 @@ pub enum Error {
     )]
     FieldTooLong { field: &'static str, len: usize, max: usize },
 
+    /// `problem` is the reason's code for the UI: required, control_characters, not_one_of,
+    /// not_a_year, not_an_email, not_positive, sdg_indicator.
     #[error("{field}: {reason}")]
-    InvalidValue { field: &'static str, reason: String },
+    InvalidValue { field: &'static str, problem: &'static str, reason: String },
 
     #[error(
         "The text is not valid UTF-8 (at byte {valid_up_to}); it was not saved. Paste it again as plain text."
@@ -131,8 +134,17 @@ pub enum Error {
     Extraction(String),
 }
 
+/// A case section by its wire name ("results"), which the UI has a label for; other fields
+/// (the profile's) as they are named.
+fn field_name(label: &'static str) -> &'static str {
+    crate::case::CaseField::ALL
+        .into_iter()
+        .find(|field| field.label() == label)
+        .map_or(label, crate::case::CaseField::column)
+}
+
 fn missing_list(items: &[MissingItem]) -> String {
-    items.iter().map(|item| item.label.as_str()).collect::<Vec<_>>().join(", ")
+    items.iter().map(MissingItem::label).collect::<Vec<_>>().join(", ")
 }
 
 impl Error {
@@ -168,10 +180,77 @@ impl Error {
             Error::EmptyFile { .. } => "empty_file",
             Error::NotAFile { .. } => "not_a_file",
             Error::FileUnreadable { .. } => "file_unreadable",
-            Error::FileChanged { .. } => "file_changed",
+            Error::FileChanged { .. } => "file_changed_while_attaching",
             Error::AttachmentNotFound(_) => "attachment_not_found",
             Error::AttachmentStorage(_) => "attachment_storage",
             Error::Extraction(_) => "extraction",
+        }
+    }
+}
+
+impl Error {
+    /// The code and the parameters the UI words in the user's language. Technical details (an
+    /// OS error, a SQLite message) travel as `detail`, shown as they are.
+    pub fn ui_message(&self) -> UiMessage {
+        let message = UiMessage::new(self.code());
+        match self {
+            Error::NotADatabase { path } | Error::ReadOnly { path } => {
+                message.with("path", path.as_path())
+            }
+            Error::DatabaseDamaged { path, detail } => {
+                message.with("path", path.as_path()).with("detail", detail)
+            }
+            Error::NoBackup { dir } => message.with("path", dir.as_path()),
+            Error::BackupNotFound(name) | Error::AttachmentNotFound(name) => {
+                message.with("name", name)
+            }
+            Error::Backup(detail)
+            | Error::Migration(detail)
+            | Error::Corrupt(detail)
+            | Error::AttachmentStorage(detail)
+            | Error::Extraction(detail) => message.with("detail", detail),
+            Error::Database(err) => message.with("detail", err.to_string()),
+            Error::DatabaseTooNew { found, supported } => {
+                message.with("found", *found).with("supported", *supported)
+            }
+            Error::DataDir { path, source } => {
+                message.with("path", path.as_path()).with("detail", source.to_string())
+            }
+            Error::CaseNotFound(id) | Error::RevisionNotFound(id) => message.with("id", *id),
+            Error::UnknownCountry(value) | Error::UnknownField(value) => {
+                message.with("value", value)
+            }
+            Error::UnknownTarget(target, framework) => {
+                message.with("target", target).with("framework", *framework)
+            }
+            Error::IndicatorNotInTarget { target, indicator } => {
+                message.with("target", target).with("indicator", indicator)
+            }
+            Error::FieldTooLong { field, len, max } => {
+                message.with("field", field_name(field)).with("len", *len).with("max", *max)
+            }
+            Error::InvalidValue { field, problem, .. } => {
+                message.with("field", field_name(field)).with("problem", *problem)
+            }
+            Error::InvalidUtf8 { valid_up_to } => message.with("byte", *valid_up_to),
+            Error::Incomplete(items) => {
+                let missing: Vec<&str> = items
+                    .iter()
+                    .map(|item| item.field.map_or("mdg_link", crate::case::CaseField::column))
+                    .collect();
+                message.with("count", items.len()).with("missing", missing.join(","))
+            }
+            Error::EmptyFile { name } | Error::NotAFile { name } | Error::FileChanged { name } => {
+                message.with("name", name)
+            }
+            Error::FileUnreadable { name, reason } => {
+                message.with("name", name).with("detail", reason)
+            }
+            Error::DiskFull
+            | Error::Busy
+            | Error::CaseLocked { .. }
+            | Error::InvalidTransition { .. }
+            | Error::ProfileMissing => message,
         }
     }
 }
@@ -202,4 +281,33 @@ impl From<serde_json::Error> for Error {
 pub fn text_from_bytes(bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes)
         .map_err(|err| Error::InvalidUtf8 { valid_up_to: err.utf8_error().valid_up_to() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MessageParam;
+
+    #[test]
+    fn the_ui_gets_a_code_and_typed_params_not_the_english_sentence() {
+        let err = Error::DatabaseTooNew { found: 9, supported: 7 };
+        let ui = err.ui_message();
+        assert_eq!(ui.code, "database_too_new");
+        assert_eq!(ui.params["found"], MessageParam::Number(9));
+        assert_eq!(ui.params["supported"], MessageParam::Number(7));
+        let json =
+            serde_json::to_value(Error::FileChanged { name: "deck.pptx".into() }.ui_message())
+                .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "file_changed_while_attaching", "params": {"name": "deck.pptx"}})
+        );
+        assert!(!json.to_string().contains("changed while it was being attached"));
+        let long = Error::FieldTooLong { field: "Results and impact", len: 9, max: 5 }.ui_message();
+        assert_eq!(long.params["field"], MessageParam::Text("results".into()));
+        let year = crate::CaseField::StartYear.normalize("1850").unwrap_err().ui_message();
+        assert_eq!(year.code, "invalid_value");
+        assert_eq!(year.params["field"], MessageParam::Text("start_year".into()));
+        assert_eq!(year.params["problem"], MessageParam::Text("not_a_year".into()));
+    }
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod clock;
 pub mod completeness;
 pub mod error;
+pub mod message;
 pub mod profile;
 pub mod search;
 mod settings;
@@ -21,8 +22,9 @@ pub use case::{
     RevisionKind, SavedField, Snapshot,
 };
 pub use catalog::Framework;
-pub use completeness::MissingItem;
+pub use completeness::{MissingCode, MissingItem};
 pub use error::{Error, Result, text_from_bytes};
+pub use message::{MessageParam, UiMessage};
 pub use profile::Profile;
 pub use search::{HitPlace, SearchHit, SnippetSegment};
 pub use store::Store;

@@ -30,11 +30,16 @@ impl Profile {
                 return Err(Error::FieldTooLong { field, len, max: PROFILE_MAX_CHARS });
             }
             if required && value.is_empty() {
-                return Err(Error::InvalidValue { field, reason: "is required".into() });
+                return Err(Error::InvalidValue {
+                    field,
+                    problem: "required",
+                    reason: "is required".into(),
+                });
             }
             if value.chars().any(char::is_control) {
                 return Err(Error::InvalidValue {
                     field,
+                    problem: "control_characters",
                     reason: "contains control characters".into(),
                 });
             }
@@ -47,6 +52,7 @@ impl Profile {
         if !plausible || email.contains(' ') {
             return Err(Error::InvalidValue {
                 field: "Email",
+                problem: "not_an_email",
                 reason: format!("'{email}' is not an email address"),
             });
         }

@@ -264,7 +264,10 @@ fn a_file_that_grows_or_vanishes_during_the_copy_is_refused() {
         meddler.join().unwrap();
         let err = result.unwrap_err();
         // A file deleted before it could even be opened is reported as unreadable instead.
-        assert!(["file_changed", "file_unreadable"].contains(&err.code()), "{err:?}");
+        assert!(
+            ["file_changed_while_attaching", "file_unreadable"].contains(&err.code()),
+            "{err:?}"
+        );
         assert_untouched(&store, case.id, &kept);
     }
 }

@@ -65,8 +65,8 @@ fn saving_bumps_updated_at_and_flags_advisory_limits() {
 fn completeness_names_what_is_missing() {
     let (_dir, store, _) = open();
     let case = store.create_case("", None).unwrap();
-    let labels: Vec<String> =
-        store.case(case.id).unwrap().missing().into_iter().map(|m| m.label).collect();
+    let missing = store.case(case.id).unwrap().missing();
+    let labels: Vec<&str> = missing.iter().map(|m| m.label()).collect();
     assert_eq!(
         labels,
         [
@@ -79,12 +79,16 @@ fn completeness_names_what_is_missing() {
             "MDG target with a contribution note"
         ]
     );
+    let json = serde_json::to_value(&missing).unwrap();
+    assert_eq!(json[2], serde_json::json!({"code": "missing_field", "field": "summary"}));
+    assert_eq!(json[6], serde_json::json!({"code": "mdg_link", "field": null}));
     let id = complete_case(&store);
     assert!(store.case(id).unwrap().missing().is_empty());
 
     store.link_goal(id, &mdg("8.F", Some("8.16"), "  ")).unwrap();
     let missing = store.case(id).unwrap().missing();
     assert_eq!(missing.len(), 1, "a link without a note does not count: {missing:?}");
+    assert_eq!(missing[0].code, desk_core::MissingCode::MdgNote);
 }
 
 #[test]

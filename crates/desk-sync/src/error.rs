@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use desk_core::UiMessage;
+
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +205,58 @@ impl SyncError {
     }
 }
 
+impl SyncError {
+    /// The code and the parameters the UI words in the user's language; what PAKS or the
+    /// system said travels as `detail`, shown as it is.
+    pub fn ui_message(&self) -> UiMessage {
+        let message = UiMessage::new(self.code());
+        match self {
+            SyncError::Offline(detail)
+            | SyncError::NotPaks(detail)
+            | SyncError::Garbled(detail)
+            | SyncError::Unauthorized(detail)
+            | SyncError::UploadExpired(detail)
+            | SyncError::Refused(detail)
+            | SyncError::BadReceipt(detail)
+            | SyncError::Keyring(detail)
+            | SyncError::Invalid(detail)
+            | SyncError::Database(detail)
+            | SyncError::DamagedJob(detail) => message.with("detail", detail),
+            SyncError::Server { status, detail } => {
+                message.with("status", *status).with("detail", detail)
+            }
+            SyncError::RateLimited { retry_after } | SyncError::StillWorking { retry_after } => {
+                message.with("seconds", retry_after.as_secs().max(1))
+            }
+            SyncError::FileChanged { name } => message.with("name", name),
+            SyncError::FileMissing { name, reason } => {
+                message.with("name", name).with("detail", reason)
+            }
+            SyncError::AddressUnreachable { url, reason } => {
+                message.with("url", url).with("detail", reason)
+            }
+            SyncError::NotPaksAddress { url, detail } => {
+                message.with("url", url).with("detail", detail)
+            }
+            SyncError::InsecureAddress { url } => message.with("url", url),
+            SyncError::ServerKeyChanged { url, old_key_id, new_key_id } => message
+                .with("url", url)
+                .with("old_key_id", old_key_id)
+                .with("new_key_id", new_key_id),
+            SyncError::NotConnected => message,
+            SyncError::Core(e) => e.ui_message(),
+            SyncError::Io(e) => message.with("detail", e.to_string()),
+        }
+    }
+}
+
+impl SyncError {
+    /// The parameters of `ui_message()` as JSON, as the outbox keeps them beside the code.
+    pub fn ui_message_params_json(&self) -> String {
+        serde_json::to_string(&self.ui_message().params).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
 impl From<rusqlite::Error> for SyncError {
     fn from(e: rusqlite::Error) -> Self {
         match e {
@@ -236,6 +290,25 @@ impl From<reqwest::Error> for SyncError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ui_gets_codes_with_params_and_core_errors_keep_theirs() {
+        let wait = SyncError::RateLimited { retry_after: Duration::from_millis(200) }.ui_message();
+        assert_eq!(wait.code, "rate_limited");
+        assert_eq!(wait.params["seconds"], desk_core::MessageParam::Number(1));
+        let key = SyncError::ServerKeyChanged {
+            url: "https://paks.example.org/".into(),
+            old_key_id: "aa".into(),
+            new_key_id: "bb".into(),
+        }
+        .ui_message();
+        assert_eq!(key.params.len(), 3);
+        let core = SyncError::Core(desk_core::Error::CaseNotFound(7)).ui_message();
+        assert_eq!(
+            (core.code.as_str(), &core.params["id"]),
+            ("case_not_found", &desk_core::MessageParam::Number(7))
+        );
+    }
 
     #[test]
     fn transient_and_permanent_are_told_apart() {

@@ -42,11 +42,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn failure<'a>(&self, message: &'a str, code: &'a str) -> Failure<'a> {
+    pub fn failure<'a>(&self, message: &'a str, code: &'a str, params: &'a str) -> Failure<'a> {
         Failure {
             state: self.state,
             message,
             code,
+            params,
             next_attempt_at: self.next_attempt_at,
             count_attempt: self.count_attempt,
         }
@@ -150,8 +151,10 @@ mod tests {
         let o = outcome(&error, &attempt);
         assert_eq!(o.next_attempt_at, NOW + 1000, "half of the first 2 s step, no jitter");
         let message = error.to_string();
-        let f = o.failure(&message, error.code());
+        let params = error.ui_message_params_json();
+        let f = o.failure(&message, error.code(), &params);
         assert_eq!((f.state, f.next_attempt_at, f.count_attempt), (o.state, NOW + 1000, true));
         assert_eq!((f.message, f.code), (message.as_str(), "server_error"));
+        assert_eq!(f.params, r#"{"detail":"boom","status":500}"#);
     }
 }

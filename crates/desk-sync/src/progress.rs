@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use ts_rs::TS;
 
+use desk_core::UiMessage;
+
 use crate::plan::Idle;
 
 /// How far a case's files are sent; the UI knows it as `SendProgress`.
@@ -35,17 +37,20 @@ pub struct Progress {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SyncEvent {
     Progress(Progress),
-    /// A job changed state; `message` is for the person (set when something went wrong).
+    /// A job changed state; `message` (English, for the CLI and logs) and `problem` (for the
+    /// UI to word) are set when something went wrong.
     Job {
         submission_job: i64,
         case_id: i64,
         state: String,
         message: Option<String>,
+        problem: Option<UiMessage>,
     },
     /// Whether PAKS is reachable, after a check.
     Connectivity {
         online: bool,
         message: Option<String>,
+        problem: Option<UiMessage>,
     },
     /// PAKS's receipt for a hand-carried bag was found and taken into its case.
     ReceiptMatched {
@@ -56,6 +61,8 @@ pub enum SyncEvent {
     /// Another process is sending from this data folder; this one waits (sent once per wait).
     OtherSender {
         message: String,
+        /// Who holds the send lock (pid and program), as it wrote it.
+        holder: String,
     },
     /// The worker has nothing to do now.
     Idle {

@@ -68,6 +68,7 @@ fn a_case_never_posted_or_refused_at_every_post_can_be_cancelled() {
         state: JobState::NeedsAttention,
         message: "PAKS refused this case: this token submits for LAO, not FRA.",
         code: "refused",
+        params: r#"{"detail":"this token submits for LAO, not FRA"}"#,
         next_attempt_at: 0,
         count_attempt: true,
     };

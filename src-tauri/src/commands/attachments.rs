@@ -72,8 +72,9 @@ pub async fn attachment_open(
     case_id: i64,
     sha256: String,
 ) -> CommandResult<()> {
-    let dir =
-        app.path().app_cache_dir().map_err(|e| CommandError::new("no_cache_dir", e.to_string()))?;
+    let dir = app.path().app_cache_dir().map_err(|e| {
+        CommandError::new("no_cache_dir", e.to_string()).with("detail", e.to_string())
+    })?;
     let copy = store.copy_for_viewing(case_id, &sha256, &dir.join("opened"))?;
     tauri_plugin_opener::open_path(&copy, None::<&str>).map_err(|e| {
         CommandError::new(
@@ -83,6 +84,7 @@ pub async fn attachment_open(
                 copy.display()
             ),
         )
+        .with("path", copy.as_path())
     })
 }
 

@@ -6,12 +6,11 @@ use desk_core::catalog::{self, Country, MdgCatalog, SdgCatalog};
 use serde::Serialize;
 use ts_rs::TS;
 
-/// A case section as the editor shows it: its wire name, English label and length advice.
+/// A case section as the editor shows it: its wire name (the UI has its label) and length advice.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct FieldInfo {
     pub field: CaseField,
-    pub label: String,
     pub limits: FieldLimits,
     /// The values the field accepts, when it is a choice (language, level, stage); else empty.
     pub options: Vec<String>,
@@ -31,12 +30,7 @@ fn options(field: CaseField) -> Vec<String> {
 pub async fn catalog_fields() -> Vec<FieldInfo> {
     CaseField::ALL
         .into_iter()
-        .map(|field| FieldInfo {
-            field,
-            label: field.label().to_owned(),
-            limits: field.limits(),
-            options: options(field),
-        })
+        .map(|field| FieldInfo { field, limits: field.limits(), options: options(field) })
         .collect()
 }
 

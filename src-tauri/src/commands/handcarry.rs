@@ -86,7 +86,7 @@ pub async fn case_export_bag(
         })
     })
     .await
-    .map_err(|e| CommandError::new("task_failed", e.to_string()))??;
+    .map_err(|e| CommandError::new("task_failed", e.to_string()).with("detail", e.to_string()))??;
     Ok(Some(written))
 }
 
@@ -101,7 +101,9 @@ pub async fn bag_open(
     let opened =
         tauri::async_runtime::spawn_blocking(move || desk_sync::handcarry::open_bag(&store, &bag))
             .await
-            .map_err(|e| CommandError::new("task_failed", e.to_string()))??;
+            .map_err(|e| {
+                CommandError::new("task_failed", e.to_string()).with("detail", e.to_string())
+            })??;
     Ok(Some(BagOpened {
         case_id: opened.case_id,
         attachments: opened.attachments,

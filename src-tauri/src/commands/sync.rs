@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use desk_core::{Case, Store};
+use desk_core::{Case, Store, UiMessage};
 use desk_sync::{Command, KeyChange, SyncSettings, cancel_submission, now_ms, submit_case};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -43,8 +43,17 @@ pub struct ConnectedView {
     pub server_name: String,
     /// True when this address answered with another key than before: say so.
     pub key_changed: bool,
-    /// Where the token is kept, in words.
-    pub token_kept: String,
+    /// Where the token is kept (`token_in_keyring`, or `token_in_file` with `path` and `detail`).
+    pub token_kept: UiMessage,
+}
+
+fn token_kept(location: &desk_sync::TokenLocation) -> UiMessage {
+    match location {
+        desk_sync::TokenLocation::Keyring => UiMessage::new("token_in_keyring"),
+        desk_sync::TokenLocation::File { path, reason } => UiMessage::new("token_in_file")
+            .with("path", path.as_path())
+            .with("detail", reason.as_str()),
+    }
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -89,7 +98,7 @@ pub async fn sync_connect(
         paks_url: connected.paks_url,
         server_name: connected.server_name,
         key_changed: connected.key_changed,
-        token_kept: connected.token_location.describe(),
+        token_kept: token_kept(&connected.token_location),
     })
 }
 

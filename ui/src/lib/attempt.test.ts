@@ -12,7 +12,7 @@ describe('attempt', () => {
 
   it("hands a command's error over as it is and resolves to undefined", async () => {
     const failed = vi.fn();
-    const refused: CommandError = { code: 'case_locked', message: 'This case is submitted.' };
+    const refused: CommandError = { code: 'case_locked', message: 'This case is submitted.', params: {} };
     const outcome = await attempt(async () => {
       throw new DeskError(refused);
     }, failed);
@@ -28,8 +28,8 @@ describe('attempt', () => {
     }, failed);
     await attempt(() => Promise.reject('command case_get not allowed by ACL'), failed);
     expect(failed.mock.calls).toEqual([
-      [{ code: 'ipc', message: 'window.__TAURI_INTERNALS__ is undefined' }],
-      [{ code: 'ipc', message: 'command case_get not allowed by ACL' }],
+      [{ code: 'ipc', message: 'window.__TAURI_INTERNALS__ is undefined', params: {} }],
+      [{ code: 'ipc', message: 'command case_get not allowed by ACL', params: {} }],
     ]);
   });
 

@@ -10,6 +10,7 @@ describe('normaliseError', () => {
     expect(normaliseError({ code: 'case_locked', message: 'This case is submitted.' })).toEqual({
       code: 'case_locked',
       message: 'This case is submitted.',
+      params: {},
     });
   });
 
@@ -17,6 +18,7 @@ describe('normaliseError', () => {
     expect(normaliseError('command case_get not allowed by ACL')).toEqual({
       code: 'ipc',
       message: 'command case_get not allowed by ACL',
+      params: {},
     });
   });
 
@@ -24,6 +26,7 @@ describe('normaliseError', () => {
     expect(normaliseError(new TypeError('window.__TAURI_INTERNALS__ is undefined'))).toEqual({
       code: 'ipc',
       message: 'window.__TAURI_INTERNALS__ is undefined',
+      params: {},
     });
   });
 
@@ -39,13 +42,9 @@ describe('normaliseError', () => {
     const error = normaliseError({
       code: 'server_key_changed',
       message: 'PAKS now signs with another key.',
-      params: { old_key_id: 'aaaa', new_key_id: 'bbbb', odd: 3 },
+      params: { old_key_id: 'aaaa', new_key_id: 'bbbb', seconds: 3, odd: { x: 1 }, nan: NaN },
     });
-    expect(error.params).toEqual({ old_key_id: 'aaaa', new_key_id: 'bbbb' });
-  });
-
-  it('never shows an empty message for a CommandError', () => {
-    expect(normaliseError({ code: 'busy', message: '' }).message).not.toBe('');
+    expect(error.params).toEqual({ old_key_id: 'aaaa', new_key_id: 'bbbb', seconds: 3 });
   });
 });
 

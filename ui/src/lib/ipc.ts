@@ -35,7 +35,6 @@ import type { Revision } from './bindings/Revision';
 import type { SavedField } from './bindings/SavedField';
 import type { SdgCatalog } from './bindings/SdgCatalog';
 import type { SdgSuggestion } from './bindings/SdgSuggestion';
-import { t } from './i18n';
 
 export type {
   Attached,
@@ -72,46 +71,46 @@ export type {
 /** A failed command, as the UI handles it. */
 export class DeskError extends Error implements CommandError {
   readonly code: string;
-  readonly params?: CommandError['params'];
+  readonly params: CommandError['params'];
 
   constructor({ code, message, params }: CommandError) {
     super(message);
     this.name = 'DeskError';
     this.code = code;
-    if (params) this.params = params;
+    this.params = params;
   }
 }
 
-function asParams(value: unknown): CommandError['params'] | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const entries = Object.entries(value).filter(([, v]) => typeof v === 'string');
-  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+function asParams(value: unknown): CommandError['params'] {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter(
+      ([, v]) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)),
+    ),
+  );
 }
 
 function asCommandError(value: unknown): CommandError | null {
   if (typeof value !== 'object' || value === null) return null;
   const { code, message, params } = value as Record<string, unknown>;
   if (typeof code !== 'string' || typeof message !== 'string') return null;
-  const known = asParams(params);
-  return known ? { code, message, params: known } : { code, message };
+  return { code, message, params: asParams(params) };
 }
 
 /**
  * Whatever a rejected `invoke()` gave (our `CommandError`, a bare string from Tauri itself such
- * as a refused permission, an exception), as `{code, message}`.
+ * as a refused permission, an exception), as `{code, message, params}`; `messageText()` words it.
  */
 export function normaliseError(error: unknown): CommandError {
   const known = asCommandError(error);
-  if (known) {
-    return { ...known, message: known.message || t('error.unknown') };
-  }
+  if (known) return known;
   if (typeof error === 'string' && error.trim() !== '') {
-    return { code: 'ipc', message: error };
+    return { code: 'ipc', message: error, params: {} };
   }
   if (error instanceof Error && error.message !== '') {
-    return { code: 'ipc', message: error.message };
+    return { code: 'ipc', message: error.message, params: {} };
   }
-  return { code: 'unknown', message: t('error.unknown') };
+  return { code: 'unknown', message: 'unexpected error', params: {} };
 }
 
 /** Calls a command; rejects with a `DeskError` only. */
@@ -188,6 +187,8 @@ export const ipc = {
   bagOpen: () => call<BagOpened | null>('bag_open'),
   caseBags: (id: number) => call<CarriedBag[]>('case_bags', { id }),
 
+  uiLocaleSet: (locale: string) => call<null>('ui_locale_set', { locale }),
+  systemLocales: () => call<string[]>('system_locales'),
   windowCloseReady: () => call<null>('window_close_ready'),
   startupListShown: (marks: PageMarks) => call<null>('startup_list_shown', { marks }),
 };

@@ -32,7 +32,7 @@ class Sending {
           void this.refresh();
           break;
         case 'other_sender':
-          this.otherSender = update.message;
+          this.otherSender = update.holder;
           break;
         case 'idle':
           if (update.idle !== 'other_sender') this.otherSender = null;

@@ -98,13 +98,19 @@ pub struct Attachment {
     pub name: String,
     /// The type recognised from the content, e.g. "pptx", "pdf", "other".
     pub kind: String,
-    /// That type in words: "PowerPoint presentation (.pptx)".
+    /// That type in English words, for the CLI: "PowerPoint presentation (.pptx)". The UI words
+    /// `kind` itself.
+    #[serde(skip)]
+    #[ts(skip)]
     pub kind_label: String,
     /// Set when the name's extension promises another type than the content.
     pub extension_disagrees: Option<String>,
     pub size: u64,
     pub index_status: IndexStatus,
-    /// The outcome of indexing in plain words.
+    /// The outcome of indexing in English words, for the CLI; the UI words `index_status` with
+    /// `units` and `unit_label`.
+    #[serde(skip)]
+    #[ts(skip)]
     pub index_message: String,
     /// Pages, slides or sheets, when known.
     pub units: Option<u32>,

@@ -20,6 +20,9 @@ pub struct LargeFileWarning {
     pub threshold: u64,
     /// Seconds the upload will take at the last measured speed; none when never measured.
     pub upload_seconds: Option<u64>,
+    /// In English, for the CLI; the UI words the numbers above.
+    #[serde(skip)]
+    #[ts(skip)]
     pub message: String,
 }
 
@@ -105,6 +108,7 @@ impl Store {
         if bytes == 0 {
             return Err(Error::InvalidValue {
                 field: "Large file warning",
+                problem: "not_positive",
                 reason: "the size must be more than 0 bytes".into(),
             });
         }

@@ -201,6 +201,7 @@ impl CaseField {
         if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
             return Err(Error::InvalidValue {
                 field: self.label(),
+                problem: "control_characters",
                 reason: "contains control characters; paste it again as plain text".into(),
             });
         }
@@ -212,6 +213,7 @@ impl CaseField {
             } else {
                 Err(Error::InvalidValue {
                     field: self.label(),
+                    problem: "not_one_of",
                     reason: format!("'{trimmed}' is not one of: {}", allowed.join(", ")),
                 })
             }
@@ -229,6 +231,7 @@ impl CaseField {
                 Ok(year) if (1950..=2100).contains(&year) => Ok(year.to_string()),
                 _ => Err(Error::InvalidValue {
                     field: self.label(),
+                    problem: "not_a_year",
                     reason: format!("'{trimmed}' is not a year between 1950 and 2100"),
                 }),
             },
@@ -286,12 +289,14 @@ mod tests {
 
     #[test]
     fn every_field_has_a_label_in_each_ui_language() {
-        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib");
-        for messages in ["i18n.ts", "i18n-fr.ts"] {
+        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/messages");
+        for messages in ["en.json", "fr.json", "ru.json", "zh-Hans.json"] {
             let text = std::fs::read_to_string(ui.join(messages)).unwrap();
+            let catalog: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&text).unwrap();
             for field in CaseField::ALL {
-                let key = format!("'{}':", field.message_key());
-                assert!(text.contains(&key), "{messages} has no label {key} for {field:?}");
+                let key = field.message_key();
+                assert!(catalog.contains_key(key), "{messages} has no label {key} for {field:?}");
             }
         }
     }

@@ -78,6 +78,7 @@ impl LinkInput {
                 if self.indicator.as_deref().is_some_and(|i| !i.trim().is_empty()) {
                     return Err(Error::InvalidValue {
                         field: "SDG link",
+                        problem: "sdg_indicator",
                         reason: "SDG links are made to targets; indicators are MDG only here"
                             .into(),
                     });

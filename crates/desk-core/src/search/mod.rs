@@ -31,7 +31,7 @@ const DEFAULT_LIMIT: u32 = 50;
 #[ts(export)]
 pub enum HitPlace {
     /// A section of the case study.
-    Field { field: CaseField, label: String },
+    Field { field: CaseField },
     /// A page, slide or sheet of an attached file.
     File { sha256: String, name: String, unit_label: String, unit: u32 },
 }
@@ -40,7 +40,7 @@ impl HitPlace {
     /// "Summary", "deck.pptx, slide 7".
     pub fn describe(&self) -> String {
         match self {
-            HitPlace::Field { label, .. } => label.clone(),
+            HitPlace::Field { field } => field.label().to_owned(),
             HitPlace::File { name, unit_label, unit, .. } => format!("{name}, {unit_label} {unit}"),
         }
     }
@@ -187,7 +187,7 @@ fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<Se
         let place = match (row.field, row.sha256) {
             (Some(field), _) => {
                 let field = CaseField::parse(&field)?;
-                HitPlace::Field { field, label: field.label().to_owned() }
+                HitPlace::Field { field }
             }
             (None, Some(sha256)) => HitPlace::File {
                 sha256,

@@ -49,7 +49,11 @@ impl Engine {
                 self.net = Connectivity::Online;
                 self.net_failures = 0;
                 self.outbox.network_back(now)?;
-                self.events.emit(SyncEvent::Connectivity { online: true, message: None });
+                self.events.emit(SyncEvent::Connectivity {
+                    online: true,
+                    message: None,
+                    problem: None,
+                });
             }
             Err(e) => {
                 self.net_failures += 1;
@@ -60,8 +64,11 @@ impl Engine {
                 self.net = Connectivity::Offline { retry_at: now + millis(delay) };
                 self.outbox.mark_waiting_network(now)?;
                 tracing::info!(error = %e, "PAKS is not reachable");
-                self.events
-                    .emit(SyncEvent::Connectivity { online: false, message: Some(e.to_string()) });
+                self.events.emit(SyncEvent::Connectivity {
+                    online: false,
+                    message: Some(e.to_string()),
+                    problem: Some(e.ui_message()),
+                });
             }
         }
         Ok(())

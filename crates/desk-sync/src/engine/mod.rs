@@ -209,7 +209,10 @@ impl Engine {
                 if !self.blocked {
                     self.blocked = true;
                     tracing::info!(holder = %other.holder, "another process is sending");
-                    self.events.emit(SyncEvent::OtherSender { message: other.describe() });
+                    self.events.emit(SyncEvent::OtherSender {
+                        message: other.describe(),
+                        holder: other.holder.clone(),
+                    });
                 }
                 Ok(false)
             }
@@ -282,12 +285,13 @@ impl Engine {
         outcome
     }
 
-    fn job_event(&self, job: &SubmissionJob, state: JobState, message: Option<String>) {
+    fn job_event(&self, job: &SubmissionJob, state: JobState, error: Option<&SyncError>) {
         self.events.emit(SyncEvent::Job {
             submission_job: job.id,
             case_id: job.case_id,
             state: state.as_str().to_owned(),
-            message,
+            message: error.map(ToString::to_string),
+            problem: error.map(SyncError::ui_message),
         });
     }
 }

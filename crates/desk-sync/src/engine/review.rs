@@ -58,7 +58,12 @@ impl Engine {
                 let outcome =
                     self.judge(&e, Work::ReviewPoll, sub.attempts, self.options.review, now);
                 let message = e.to_string();
-                self.outbox.fail_submission(id, &outcome.failure(&message, e.code()), now)?;
+                let params = e.ui_message_params_json();
+                self.outbox.fail_submission(
+                    id,
+                    &outcome.failure(&message, e.code(), &params),
+                    now,
+                )?;
             }
         }
         Ok(())

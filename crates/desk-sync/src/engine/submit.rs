@@ -88,9 +88,14 @@ impl Engine {
                 let outcome = self.judge(&e, work, sub.attempts, self.options.jobs, now);
                 let state = outcome.state;
                 let message = e.to_string();
-                self.outbox.fail_submission(id, &outcome.failure(&message, e.code()), now)?;
+                let params = e.ui_message_params_json();
+                self.outbox.fail_submission(
+                    id,
+                    &outcome.failure(&message, e.code(), &params),
+                    now,
+                )?;
                 tracing::info!(case = sub.case_id, error = %e, state = state.as_str(), "submission not done");
-                self.job_event(&sub, state, Some(message));
+                self.job_event(&sub, state, Some(&e));
             }
         }
         Ok(())

@@ -56,7 +56,8 @@ impl Engine {
                 let outcome = self.judge(&e, work, job.attempts, self.options.jobs, now);
                 let (state, next) = (outcome.state, outcome.next_attempt_at);
                 let message = e.to_string();
-                let failure = outcome.failure(&message, e.code());
+                let params = e.ui_message_params_json();
+                let failure = outcome.failure(&message, e.code(), &params);
                 self.outbox.fail_upload(id, &failure, now)?;
                 if state == JobState::NeedsAttention {
                     self.outbox.fail_submission(sub.id, &failure, now)?;
@@ -72,7 +73,7 @@ impl Engine {
                     file = %job.name, error = %e, state = state.as_str(), progressed,
                     retry_in_ms = next - now, "upload stopped"
                 );
-                self.job_event(&sub, state, Some(message));
+                self.job_event(&sub, state, Some(&e));
             }
         }
         Ok(())

@@ -85,6 +85,11 @@ const MIGRATIONS: &[M<'static>] = &[
          ALTER TABLE submissions ADD COLUMN post_unanswered INTEGER NOT NULL DEFAULT 0;
          UPDATE submissions SET post_sent = 1, post_unanswered = 1 WHERE phase != 'upload';",
     ),
+    // The parameters of `last_error_code` (JSON), so the UI can word the error in its language.
+    M::up(
+        "ALTER TABLE submissions ADD COLUMN last_error_params TEXT;
+         ALTER TABLE uploads ADD COLUMN last_error_params TEXT;",
+    ),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

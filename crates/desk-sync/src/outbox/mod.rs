@@ -92,7 +92,8 @@ impl Outbox {
     ) -> Result<()> {
         let sql = format!(
             "UPDATE {table} SET state = ?1, last_error = ?2, last_error_code = ?3,
-               next_attempt_at = ?4, attempts = attempts + ?5, updated_at = ?6 WHERE id = ?7"
+               next_attempt_at = ?4, attempts = attempts + ?5, updated_at = ?6,
+               last_error_params = ?8 WHERE id = ?7"
         );
         let args = params![
             f.state,
@@ -101,7 +102,8 @@ impl Outbox {
             f.next_attempt_at,
             i64::from(f.count_attempt),
             now,
-            id
+            id,
+            f.params
         ];
         self.update(&sql, args)?;
         Ok(())
@@ -175,6 +177,7 @@ mod tests {
             state: JobState::NeedsAttention,
             message: "file changed",
             code: "file_changed",
+            params: r#"{"name":"deck.pptx"}"#,
             next_attempt_at: 0,
             count_attempt: true,
         };

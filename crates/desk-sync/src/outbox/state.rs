@@ -96,6 +96,8 @@ pub struct Failure<'a> {
     pub state: JobState,
     pub message: &'a str,
     pub code: &'a str,
+    /// The parameters of `code` as JSON, for the UI to word it.
+    pub params: &'a str,
     pub next_attempt_at: i64,
     /// Whether this counts as an attempt (a network outage does not).
     pub count_attempt: bool,

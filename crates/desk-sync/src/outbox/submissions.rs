@@ -43,6 +43,8 @@ pub struct SubmissionJob {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub last_error_code: Option<String>,
+    /// The parameters of `last_error_code`, JSON.
+    pub last_error_params: Option<String>,
     /// Milliseconds since the epoch.
     pub next_attempt_at: i64,
     pub submission_id: Option<String>,
@@ -79,7 +81,8 @@ impl SubmissionJob {
 
 const COLUMNS: &str = "id, case_id, case_uid, case_version, idempotency_key, document, \
      state, phase, attempts, last_error, last_error_code, next_attempt_at, submission_id, receipt, \
-     review_state, review_comment, created_at, updated_at, post_sent, post_unanswered";
+     review_state, review_comment, created_at, updated_at, post_sent, post_unanswered, \
+     last_error_params";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<SubmissionJob> {
     Ok(SubmissionJob {
@@ -103,6 +106,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SubmissionJob> {
         updated_at: r.get(17)?,
         post_sent: r.get(18)?,
         post_unanswered: r.get(19)?,
+        last_error_params: r.get(20)?,
     })
 }
 
@@ -229,7 +233,7 @@ impl Outbox {
         self.update(
             "UPDATE submissions SET submission_id = ?1, receipt = ?2, phase = ?3,
                state = ?4, review_state = ?5, attempts = 0,
-               last_error = NULL, last_error_code = NULL, next_attempt_at = ?6,
+               last_error = NULL, last_error_code = NULL, last_error_params = NULL, next_attempt_at = ?6,
                updated_at = ?7 WHERE id = ?8",
             params![
                 submission_id,
@@ -258,7 +262,7 @@ impl Outbox {
         self.update(
             "UPDATE submissions SET review_state = ?1, review_comment = ?2, state = ?3,
                attempts = CASE WHEN review_state IS ?1 THEN attempts + 1 ELSE 0 END,
-               last_error = NULL, last_error_code = NULL,
+               last_error = NULL, last_error_code = NULL, last_error_params = NULL,
                next_attempt_at = ?4, updated_at = ?5 WHERE id = ?6",
             params![
                 state,

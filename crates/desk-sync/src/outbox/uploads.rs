@@ -25,6 +25,8 @@ pub struct UploadJob {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub last_error_code: Option<String>,
+    /// The parameters of `last_error_code`, JSON.
+    pub last_error_params: Option<String>,
     pub next_attempt_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -32,7 +34,7 @@ pub struct UploadJob {
 
 const COLUMNS: &str = "id, submission_job, position, path, name, media_type, size, sha256, \
      upload_url, bytes_confirmed, chunk_size, state, attempts, last_error, last_error_code, \
-     next_attempt_at, created_at, updated_at";
+     next_attempt_at, created_at, updated_at, last_error_params";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UploadJob> {
     Ok(UploadJob {
@@ -54,6 +56,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UploadJob> {
         next_attempt_at: r.get(15)?,
         created_at: r.get(16)?,
         updated_at: r.get(17)?,
+        last_error_params: r.get(18)?,
     })
 }
 
@@ -159,7 +162,7 @@ impl Outbox {
     pub fn finish_upload(&self, id: i64, now: i64) -> Result<()> {
         self.update(
             "UPDATE uploads SET state = ?1, bytes_confirmed = size, last_error = NULL,
-               last_error_code = NULL, updated_at = ?2 WHERE id = ?3",
+               last_error_code = NULL, last_error_params = NULL, updated_at = ?2 WHERE id = ?3",
             params![JobState::Done, now, id],
         )?;
         Ok(())
@@ -172,7 +175,7 @@ impl Outbox {
     /// Marks every upload of a submission job as done: PAKS has its files by another way.
     pub fn uploads_not_needed(&self, submission_job: i64, now: i64) -> Result<()> {
         self.update(
-            "UPDATE uploads SET state = ?1, last_error = NULL, last_error_code = NULL,
+            "UPDATE uploads SET state = ?1, last_error = NULL, last_error_code = NULL, last_error_params = NULL,
                updated_at = ?2 WHERE submission_job = ?3",
             params![JobState::Done, now, submission_job],
         )?;

@@ -171,8 +171,15 @@ impl World {
     ) -> JobState {
         let (state, next_attempt_at, count_attempt) = self.failure(e, attempts, progressed);
         let message = e.to_string();
-        let failure =
-            Failure { state, message: &message, code: e.code(), next_attempt_at, count_attempt };
+        let params = e.ui_message_params_json();
+        let failure = Failure {
+            state,
+            message: &message,
+            code: e.code(),
+            params: &params,
+            next_attempt_at,
+            count_attempt,
+        };
         record(&self.outbox, &failure, self.now);
         state
     }

@@ -14,17 +14,9 @@ name: string,
  */
 kind: string, 
 /**
- * That type in words: "PowerPoint presentation (.pptx)".
- */
-kind_label: string, 
-/**
  * Set when the name's extension promises another type than the content.
  */
 extension_disagrees: string | null, size: number, index_status: IndexStatus, 
-/**
- * The outcome of indexing in plain words.
- */
-index_message: string, 
 /**
  * Pages, slides or sheets, when known.
  */

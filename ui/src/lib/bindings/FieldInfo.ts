@@ -3,9 +3,9 @@ import type { CaseField } from "./CaseField";
 import type { FieldLimits } from "./FieldLimits";
 
 /**
- * A case section as the editor shows it: its wire name, English label and length advice.
+ * A case section as the editor shows it: its wire name (the UI has its label) and length advice.
  */
-export type FieldInfo = { field: CaseField, label: string, limits: FieldLimits, 
+export type FieldInfo = { field: CaseField, limits: FieldLimits, 
 /**
  * The values the field accepts, when it is a choice (language, level, stage); else empty.
  */

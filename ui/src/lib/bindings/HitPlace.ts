@@ -4,4 +4,4 @@ import type { CaseField } from "./CaseField";
 /**
  * Where in a case a hit is.
  */
-export type HitPlace = { "kind": "field", field: CaseField, label: string, } | { "kind": "file", sha256: string, name: string, unit_label: string, unit: number, };
+export type HitPlace = { "kind": "field", field: CaseField, } | { "kind": "file", sha256: string, name: string, unit_label: string, unit: number, };

@@ -4,4 +4,4 @@ export type LargeFileWarning = { size: number, threshold: number,
 /**
  * Seconds the upload will take at the last measured speed; none when never measured.
  */
-upload_seconds: number | null, message: string, };
+upload_seconds: number | null, };

@@ -158,6 +158,10 @@ enum ReviewCommand {
         #[arg(long)]
         comment: String,
     },
+    /// Withdraw a published case (every version) from the public space, the change feed and
+    /// OAI-PMH, which then show it as deleted. ID is any submission of the case, or its case uid.
+    /// Publishing a version again brings it back.
+    Withdraw { id: Uuid },
 }
 
 fn metadata(data: &std::path::Path) -> anyhow::Result<SqliteMetadataStore> {
@@ -313,6 +317,10 @@ fn main() -> anyhow::Result<()> {
                     SubmissionState::ChangesRequested,
                     Some(&comment),
                 )?),
+                ReviewCommand::Withdraw { id } => {
+                    let case_uid = operator::withdraw_case(&store, id)?;
+                    println!("withdrawn\t{case_uid}");
+                }
             }
         }
         Command::ImportBag { file, focal_point } => {

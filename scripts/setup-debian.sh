@@ -81,6 +81,7 @@ fi
 # schemas its responses are validated against, from packages: OAI-PMH.xsd ships in pyoai's
 # source distribution (tests), oai_dc.xsd and simpledc20021212.xsd in NIST's
 # core-oaipmh-provider-app, xml.xsd in Debian's docbook5-xml.
+# lxml 4.9: pyoai 2.5 calls XPathElementEvaluator.evaluate, which lxml 5 removed.
 if [ "$mode" = test ] && [ ! -f "$root/target/oai-venv/schemas/OAI-PMH.xsd" ]; then
   dpkg-query -W -f='${Status}' docbook5-xml 2>/dev/null | grep -q "install ok installed" || {
     "${sudo_cmd[@]}" apt-get update -q -o DPkg::Lock::Timeout=600
@@ -90,7 +91,7 @@ if [ "$mode" = test ] && [ ! -f "$root/target/oai-venv/schemas/OAI-PMH.xsd" ]; t
   echo "==> pyoai 2.5.0 and lxml (PyPI) in target/oai-venv, OAI-PMH and Dublin Core schemas"
   venv="$root/target/oai-venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check pyoai==2.5.0 lxml==6.1.3
+  "$venv/bin/pip" install --quiet --disable-pip-version-check pyoai==2.5.0 lxml==4.9.4
   sdists="$(mktemp -d)"
   "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
     -d "$sdists" pyoai==2.5.0 core-oaipmh-provider-app==2.23.0

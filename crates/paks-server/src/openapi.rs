@@ -48,12 +48,14 @@ fn case_list_parameters() -> Value {
 
 /// Issue 19: the public change feed and OAI-PMH.
 fn public_feed_paths() -> Value {
-    let oai = |method: &str| json!({
-        "operationId": format!("oai{method}"),
-        "summary": "OAI-PMH 2.0 (Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, GetRecord; oai_dc; sets country:XXX, mdg:N, sdg:N). See docs/server.md.",
-        "security": [],
-        "responses": { "200": { "description": "An OAI-PMH response (errors included, as the protocol wants)", "content": { "text/xml": {} } } }
-    });
+    let oai = |method: &str| {
+        json!({
+            "operationId": format!("oai{method}"),
+            "summary": "OAI-PMH 2.0 (Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, GetRecord; oai_dc; sets country:XXX, mdg:N, sdg:N). See docs/server.md.",
+            "security": [],
+            "responses": { "200": { "description": "An OAI-PMH response (errors included, as the protocol wants)", "content": { "text/xml": {} } } }
+        })
+    };
     let mut get = oai("Get");
     get["parameters"] = json!([
         { "name": "verb", "in": "query", "required": true, "schema": { "type": "string" } },
@@ -92,7 +94,8 @@ fn public_feed_paths() -> Value {
 
 pub fn document() -> Value {
     let mut doc = core_document();
-    if let (Some(paths), Value::Object(feed)) = (doc["paths"].as_object_mut(), public_feed_paths()) {
+    if let (Some(paths), Value::Object(feed)) = (doc["paths"].as_object_mut(), public_feed_paths())
+    {
         paths.extend(feed);
     }
     doc

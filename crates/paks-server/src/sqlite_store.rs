@@ -596,15 +596,8 @@ impl MetadataStore for SqliteMetadataStore {
         let mdg = q.mdg_goal.map(|g| g.to_string());
         let sdg = q.sdg_goal.map(|g| g.to_string());
         let after_seq = i64::try_from(q.after_seq).unwrap_or(i64::MAX);
-        let params: [&dyn rusqlite::ToSql; 7] = [
-            &after_seq,
-            &q.changed_from,
-            &q.changed_until,
-            &q.country,
-            &mdg,
-            &sdg,
-            &q.limit,
-        ];
+        let params: [&dyn rusqlite::ToSql; 7] =
+            [&after_seq, &q.changed_from, &q.changed_until, &q.country, &mdg, &sdg, &q.limit];
         let remaining: i64 =
             tx.query_row(&format!("SELECT COUNT(*) {filter}"), &params[..6], |r| r.get(0))?;
         let entries = if q.limit == 0 || remaining == 0 {

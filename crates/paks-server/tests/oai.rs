@@ -1,5 +1,7 @@
 //! OAI-PMH 2.0 at /oai, against the real server over 127.0.0.1: every verb and every error.
 
+#![allow(clippy::unwrap_used)] // Tests: panicking is how a test fails.
+
 mod common;
 
 use common::*;
@@ -95,7 +97,12 @@ async fn every_verb_answers_as_the_protocol_says() {
         "<dc:identifier>{}/cases/{}</dc:identifier>",
         s.url, rs[0].submission_id
     )));
-    assert!(xml.contains("<setSpec>country:LAO</setSpec><setSpec>mdg:1</setSpec><setSpec>sdg:16</setSpec>"), "{xml}");
+    assert!(
+        xml.contains(
+            "<setSpec>country:LAO</setSpec><setSpec>mdg:1</setSpec><setSpec>sdg:16</setSpec>"
+        ),
+        "{xml}"
+    );
 
     // Text from outside is escaped.
     let id = format!("oai:paks:{}", rs[1].case_uid);
@@ -135,9 +142,12 @@ async fn every_verb_answers_as_the_protocol_says() {
     assert!(xml.contains(&rs[1].case_uid.to_string()));
     let xml = oai(&s, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=sdg:16").await;
     assert_eq!(count(&xml, "<header"), 2, "16.6 and 16.10, not 1.x: {xml}");
-    let xml = oai(&s, "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2000-01-01&until=2999-12-31").await;
+    let xml =
+        oai(&s, "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2000-01-01&until=2999-12-31")
+            .await;
     assert_eq!(count(&xml, "<header"), 2, "{xml}");
-    let xml = oai(&s, "verb=ListIdentifiers&metadataPrefix=oai_dc&until=2000-01-01T00:00:00Z").await;
+    let xml =
+        oai(&s, "verb=ListIdentifiers&metadataPrefix=oai_dc&until=2000-01-01T00:00:00Z").await;
     assert_eq!(error_code(&xml), Some("noRecordsMatch"), "{xml}");
     let xml = oai(&s, "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2999-01-01").await;
     assert_eq!(error_code(&xml), Some("noRecordsMatch"));
@@ -155,7 +165,10 @@ async fn every_error_code_is_answered() {
         ("verb=ListRecords", "badArgument"),
         ("verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=oai_dc", "badArgument"),
         ("verb=ListRecords&metadataPrefix=oai_dc&from=yesterday", "badArgument"),
-        ("verb=ListRecords&metadataPrefix=oai_dc&from=2020-01-01&until=2021-01-01T00:00:00Z", "badArgument"),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&from=2020-01-01&until=2021-01-01T00:00:00Z",
+            "badArgument",
+        ),
         ("verb=ListRecords&metadataPrefix=oai_dc&from=2021-01-01&until=2020-01-01", "badArgument"),
         ("verb=ListRecords&metadataPrefix=oai_dc&set=planet:mars", "badArgument"),
         ("verb=ListRecords&metadataPrefix=oai_dc&set=mdg:9", "badArgument"),
@@ -164,7 +177,10 @@ async fn every_error_code_is_answered() {
         ("verb=ListRecords&metadataPrefix=marc21", "cannotDisseminateFormat"),
         ("verb=ListRecords&resumptionToken=bm90LWEtdG9rZW4", "badResumptionToken"),
         ("verb=ListSets&resumptionToken=abc", "badResumptionToken"),
-        ("verb=GetRecord&identifier=oai:paks:0f0f0f0f-0000-4000-8000-000000000000&metadataPrefix=oai_dc", "idDoesNotExist"),
+        (
+            "verb=GetRecord&identifier=oai:paks:0f0f0f0f-0000-4000-8000-000000000000&metadataPrefix=oai_dc",
+            "idDoesNotExist",
+        ),
         ("verb=GetRecord&identifier=%3Cscript%3E&metadataPrefix=oai_dc", "idDoesNotExist"),
         ("verb=ListMetadataFormats&identifier=oai:paks:nope", "idDoesNotExist"),
         ("verb=ListRecords&metadataPrefix=oai_dc&set=country:THA", "noRecordsMatch"),

@@ -1,5 +1,7 @@
 //! The public change feed and OAI-PMH, against the real server over 127.0.0.1.
 
+#![allow(clippy::unwrap_used)] // Tests: panicking is how a test fails.
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -13,7 +15,8 @@ use paks_server::operator;
 /// Submits `case` (with one file) and publishes it; returns its receipt.
 async fn publish(s: &TestServer, token: &str, case: &CaseDocument) -> Receipt {
     let file = s.upload(token, "deck.pdf", format!("deck of {}", case.title).as_bytes()).await;
-    let res = s.submit(token, &uuid::Uuid::new_v4().to_string(), &request_json(case, &[file])).await;
+    let res =
+        s.submit(token, &uuid::Uuid::new_v4().to_string(), &request_json(case, &[file])).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let receipt: Receipt = res.json().await.unwrap();
     operator::set_state(&*s.state.meta, receipt.submission_id, SubmissionState::Published, None)
@@ -157,8 +160,7 @@ async fn the_feed_pages_every_published_case_then_only_changes_and_tombstones_su
     assert_problem(res, 422, "validation-failed").await;
 
     // Publishing it again brings the withdrawn case back, as a new change.
-    operator::set_state(&*s.state.meta, b.submission_id, SubmissionState::Published, None)
-        .unwrap();
+    operator::set_state(&*s.state.meta, b.submission_id, SubmissionState::Published, None).unwrap();
     let (back, _) = feed(&s, Some(&cursor), 10).await;
     assert_eq!(back.changes.len(), 1);
     assert_eq!(back.changes[0].kind, PublicChangeKind::Published);
@@ -172,7 +174,11 @@ async fn a_reader_paging_while_cases_are_published_misses_none() {
     let mut receipts = Vec::new();
     for i in 0..12 {
         let res = s
-            .submit(&lao, &format!("k{i}"), &request_json(&case_with("LAO", &format!("C{i}"), "1.A", "1.1"), &[]))
+            .submit(
+                &lao,
+                &format!("k{i}"),
+                &request_json(&case_with("LAO", &format!("C{i}"), "1.A", "1.1"), &[]),
+            )
             .await;
         assert_eq!(res.status(), 201);
         receipts.push(res.json::<Receipt>().await.unwrap());

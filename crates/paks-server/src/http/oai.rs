@@ -185,10 +185,7 @@ impl SetSpec {
     fn parse(s: &str) -> Option<SetSpec> {
         let (kind, value) = s.split_once(':')?;
         let goal = |max: u8| {
-            value
-                .parse::<u8>()
-                .ok()
-                .filter(|g| (1..=max).contains(g) && value == g.to_string())
+            value.parse::<u8>().ok().filter(|g| (1..=max).contains(g) && value == g.to_string())
         };
         match kind {
             "country" if value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) => {
@@ -312,26 +309,21 @@ async fn respond(
         Err((request, Failure::Oai(f))) => {
             // badVerb and badArgument echo no arguments (section 3.2).
             let echo = match (&request, f.error) {
-                (Some((verb, args)), e)
-                    if e != OaiError::BadVerb && e != OaiError::BadArgument =>
-                {
+                (Some((verb, args)), e) if e != OaiError::BadVerb && e != OaiError::BadArgument => {
                     Some((*verb, args))
                 }
                 _ => None,
             };
-            doc.request(&base_url, echo).and_then(|()| {
-                doc.element_with("error", &[("code", f.error.code())], &f.message)
-            })
+            doc.request(&base_url, echo)
+                .and_then(|()| doc.element_with("error", &[("code", f.error.code())], &f.message))
         }
         Err((_, Failure::Server(e))) => return super::ProblemResponse::from(e).into_response(),
     };
     match written.and_then(|()| doc.finish()) {
         Ok(xml) => {
             let mut res = xml.into_response();
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/xml; charset=utf-8"),
-            );
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
             res
         }
         Err(e) => super::ProblemResponse::from(e).into_response(),
@@ -340,7 +332,8 @@ async fn respond(
 
 /// The verb and its arguments, each checked against what the verb allows.
 fn checked_arguments(args: Option<Vec<(String, String)>>) -> Result<(Verb, Arguments), Fault> {
-    let args = args.ok_or_else(|| fault(OaiError::BadArgument, "the arguments are not readable"))?;
+    let args =
+        args.ok_or_else(|| fault(OaiError::BadArgument, "the arguments are not readable"))?;
     let mut map = BTreeMap::new();
     let mut verb_seen = 0;
     for (name, value) in args {
@@ -357,8 +350,9 @@ fn checked_arguments(args: Option<Vec<(String, String)>>) -> Result<(Verb, Argum
     let verb = map
         .remove("verb")
         .ok_or_else(|| fault(OaiError::BadVerb, "the verb argument is missing"))?;
-    let verb = Verb::parse(&verb)
-        .ok_or_else(|| fault(OaiError::BadVerb, "the value of the verb argument is not a legal OAI-PMH verb"))?;
+    let verb = Verb::parse(&verb).ok_or_else(|| {
+        fault(OaiError::BadVerb, "the value of the verb argument is not a legal OAI-PMH verb")
+    })?;
     let (required, optional) = verb.arguments();
     for name in map.keys() {
         if !required.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
@@ -409,7 +403,9 @@ async fn answer(
         }
         Verb::ListSets => {
             if args.get("resumptionToken").is_some() {
-                return Err(fault(OaiError::BadResumptionToken, "ListSets is answered whole").into());
+                return Err(
+                    fault(OaiError::BadResumptionToken, "ListSets is answered whole").into()
+                );
             }
             let meta = state.meta.clone();
             let countries = blocking(move || meta.public_feed_countries()).await?;
@@ -439,10 +435,8 @@ async fn answer(
 
 async fn identify(state: &SharedState, base_url: &str, body: &mut Writer<Vec<u8>>) -> Result<()> {
     let meta = state.meta.clone();
-    let first = blocking(move || {
-        meta.public_feed(&FeedQuery { limit: 1, ..FeedQuery::default() })
-    })
-    .await?;
+    let first =
+        blocking(move || meta.public_feed(&FeedQuery { limit: 1, ..FeedQuery::default() })).await?;
     // Every change is stamped with the time of the transaction that takes the next seq, so the
     // first entry's stamp is the earliest.
     let earliest = first.entries.first().map_or(0, |e| e.changed_at);
@@ -546,7 +540,9 @@ async fn list(
             return Err(fault(OaiError::NoRecordsMatch, "no record matches these arguments").into());
         }
         // The records after the token were withdrawn from the list's filter meanwhile.
-        return Err(fault(OaiError::BadResumptionToken, "the list changed; harvest it again").into());
+        return Err(
+            fault(OaiError::BadResumptionToken, "the list changed; harvest it again").into()
+        );
     }
     let mut w = XmlOut(body);
     for entry in &page.entries {
@@ -700,8 +696,7 @@ fn base_url(state: &SharedState, headers: &HeaderMap) -> String {
 fn xml_text(text: &str) -> String {
     text.chars()
         .filter(|&c| {
-            matches!(c, '\t' | '\n' | '\r')
-                || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
         })
         .collect()
 }

@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use paks_protocol::{PublicChange, PublicChangeKind, PublicChangePage, PublishedCase, ProblemType};
+use paks_protocol::{ProblemType, PublicChange, PublicChangeKind, PublicChangePage, PublishedCase};
 use serde::Deserialize;
 
 use super::public_site::{files_of, parse_case};
@@ -56,7 +56,11 @@ fn change_of(entry: &FeedEntry) -> Result<PublicChange, crate::error::Error> {
     Ok(PublicChange {
         cursor: entry.seq.to_string(),
         case_uid: entry.submission.case_uid,
-        kind: if entry.withdrawn { PublicChangeKind::Withdrawn } else { PublicChangeKind::Published },
+        kind: if entry.withdrawn {
+            PublicChangeKind::Withdrawn
+        } else {
+            PublicChangeKind::Published
+        },
         changed_at,
         case: if entry.withdrawn { None } else { Some(published_case(entry)?) },
     })
@@ -94,11 +98,8 @@ async fn changes(
     }
     let changes = page.entries.iter().map(change_of).collect::<Result<Vec<_>, _>>()?;
     let next_cursor = changes.last().map_or_else(|| since.to_string(), |c| c.cursor.clone());
-    let body = PublicChangePage {
-        has_more: page.remaining > changes.len() as u64,
-        changes,
-        next_cursor,
-    };
+    let body =
+        PublicChangePage { has_more: page.remaining > changes.len() as u64, changes, next_cursor };
     Ok(with_etag(Json(body).into_response(), &etag_for(page.head)))
 }
 

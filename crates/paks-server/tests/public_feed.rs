@@ -209,3 +209,31 @@ async fn a_reader_paging_while_cases_are_published_misses_none() {
     assert_eq!(seen, expected, "every case published during the read was seen");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_operator_withdraws_a_case_from_the_command_line_while_the_server_runs() {
+    let s = TestServer::start().await;
+    let lao = s.focal_point("LAO");
+    let r = publish(&s, &lao, &case_with("LAO", "Village e-services", "1.A", "16.6")).await;
+    let (before, _) = feed(&s, None, 10).await;
+    let run = |id: String| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_paks-server"))
+            .arg("--data")
+            .arg(s.dir.path())
+            .args(["review", "withdraw", &id])
+            .output()
+            .unwrap()
+    };
+    let out = run(r.submission_id.to_string());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("withdrawn\t{}", r.case_uid));
+    let (after, _) = feed(&s, Some(&before.next_cursor), 10).await;
+    assert_eq!(after.changes.len(), 1);
+    assert_eq!(after.changes[0].kind, PublicChangeKind::Withdrawn);
+    let page = s.client.get(s.u(&format!("/cases/{}", r.submission_id))).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    let again = run(r.case_uid.to_string());
+    assert!(!again.status.success(), "withdrawing twice is an error");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already withdrawn"));
+    s.stop().await;
+}

@@ -73,6 +73,12 @@ def main():
     registry.registerReader("oai_dc", oai_dc_reader)
     client = ValidatingClient(base_url, registry, load_schema(schema_dir))
 
+    # The schema must be able to say no: the server's own Identify, made invalid, is refused.
+    raw = client.makeRequest(verb="Identify")
+    raw = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    broken = raw.replace(b"<deletedRecord>persistent<", b"<deletedRecord>sometimes<")
+    assert broken != raw and not client.schema.validate(etree.fromstring(broken))
+
     identify = client.identify()
     records = []
     for header, metadata, _about in client.listRecords(metadataPrefix="oai_dc"):

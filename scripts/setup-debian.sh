@@ -81,3 +81,34 @@ if [ "$mode" = test ] && [ ! -x "$root/target/bagit-venv/bin/bagit.py" ]; then
   python3 -m venv "$root/target/bagit-venv"
   "$root/target/bagit-venv/bin/pip" install --quiet --disable-pip-version-check bagit==1.8.1
 fi
+
+# Issue 19 (OAI-PMH): a real harvester (pyoai, PyPI) and lxml in target/oai-venv, and the XML
+# schemas its responses are validated against, from packages: OAI-PMH.xsd ships in pyoai's
+# source distribution (tests), oai_dc.xsd and simpledc20021212.xsd in NIST's
+# core-oaipmh-provider-app, xml.xsd in Debian's docbook5-xml.
+# lxml 4.9: pyoai 2.5 calls XPathElementEvaluator.evaluate, which lxml 5 removed.
+if [ "$mode" = test ] && [ ! -f "$root/target/oai-venv/schemas/OAI-PMH.xsd" ]; then
+  dpkg-query -W -f='${Status}' docbook5-xml 2>/dev/null | grep -q "install ok installed" || {
+    "${sudo_cmd[@]}" apt-get update -q -o DPkg::Lock::Timeout=600
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 docbook5-xml
+  }
+  echo "==> pyoai 2.5.0 and lxml (PyPI) in target/oai-venv, OAI-PMH and Dublin Core schemas"
+  venv="$root/target/oai-venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check pyoai==2.5.0 lxml==4.9.4
+  sdists="$(mktemp -d)"
+  "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+    -d "$sdists" pyoai==2.5.0 core-oaipmh-provider-app==2.23.0
+  mkdir -p "$venv/schemas.tmp"
+  tar -xzf "$sdists/pyoai-2.5.0.tar.gz" -O pyoai-2.5.0/src/oaipmh/tests/OAI-PMH.xsd \
+    > "$venv/schemas.tmp/OAI-PMH.xsd"
+  for f in oai_dc.xsd simpledc20021212.xsd; do
+    tar -xzf "$sdists/core_oaipmh_provider_app-2.23.0.tar.gz" -O \
+      "core_oaipmh_provider_app-2.23.0/core_oaipmh_provider_app/static/core_oaipmh_provider_app/xsd/$f" \
+      > "$venv/schemas.tmp/$f"
+  done
+  cp /usr/share/xml/docbook/schema/xsd/5.0/xml.xsd "$venv/schemas.tmp/xml.xsd"
+  rm -rf "$sdists" "$venv/schemas"
+  mv "$venv/schemas.tmp" "$venv/schemas"
+fi

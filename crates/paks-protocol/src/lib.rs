@@ -27,7 +27,10 @@ pub use identity::{
     identity_signing_bytes, verify_identity,
 };
 pub use problem::{FieldError, PROBLEM_CONTENT_TYPE, Problem, ProblemType};
-pub use public::{PublishedCase, PublishedCaseList, PublishedCaseSummary, PublishedFile};
+pub use public::{
+    PublicChange, PublicChangeKind, PublicChangePage, PublishedCase, PublishedCaseList,
+    PublishedCaseSummary, PublishedFile,
+};
 pub use receipt::{
     RECEIPT_SIGNING_CONTEXT, RECEIPT_VERSION, Receipt, ReceiptFile, key_id, public_key_id,
     verify_receipt,

@@ -51,3 +51,42 @@ pub struct PublishedCase {
     pub case: CaseDocument,
     pub files: Vec<PublishedFile>,
 }
+
+/// What happened to a case in the public change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicChangeKind {
+    /// Published, or a newer version published: `case` holds the version to keep.
+    Published,
+    /// Withdrawn from the public space: forget the case (a tombstone; `case` is absent).
+    Withdrawn,
+}
+
+/// One case in `GET /api/v1/public/changes`: its state as of this change. A case appears once
+/// per page, at its latest change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicChange {
+    /// Resume after this change with `since=<cursor>`.
+    pub cursor: String,
+    pub case_uid: Uuid,
+    pub kind: PublicChangeKind,
+    /// RFC 3339, UTC.
+    pub changed_at: String,
+    /// The published case document, with its MDG/SDG links, sections and files; absent for a
+    /// withdrawal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<PublishedCase>,
+}
+
+/// Body of `GET /api/v1/public/changes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicChangePage {
+    pub changes: Vec<PublicChange>,
+    /// Opaque: pass it as `since` to read on. Equal to the request's `since` when nothing
+    /// changed; stable across server restarts.
+    pub next_cursor: String,
+    /// More changes wait after `next_cursor`: read again at once.
+    pub has_more: bool,
+}

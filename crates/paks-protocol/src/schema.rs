@@ -18,7 +18,8 @@ pub fn component_schemas() -> Map<String, Value> {
         crate::ServerIdentity,
         crate::Problem,
         crate::PublishedCaseList,
-        crate::PublishedCase
+        crate::PublishedCase,
+        crate::PublicChangePage
     );
     generator.take_definitions(true)
 }

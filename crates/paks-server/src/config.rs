@@ -46,6 +46,13 @@ pub struct Config {
     /// Test hook: time a submission spends "processing" after claiming its idempotency key,
     /// so that tests can send a concurrent duplicate. Zero in production.
     pub submission_processing_delay: Duration,
+    /// The server's public address (`https://paks.example.org`), for OAI-PMH's `baseURL` and the
+    /// case page URLs it hands out; when unset, `http://` and the request's (checked) Host.
+    pub public_url: Option<String>,
+    /// OAI-PMH `adminEmail`.
+    pub oai_admin_email: String,
+    /// Records or identifiers per OAI-PMH answer before a resumption token.
+    pub oai_page_size: u32,
 }
 
 impl Config {
@@ -68,6 +75,9 @@ impl Config {
             max_open_upload_bytes: 20 * GIB,
             disk_reserve_bytes: GIB,
             submission_processing_delay: Duration::ZERO,
+            public_url: None,
+            oai_admin_email: "paks-operator@example.org".into(),
+            oai_page_size: 100,
         }
     }
 

@@ -42,6 +42,13 @@ enum Command {
         /// Sustained requests per second per token.
         #[arg(long, default_value_t = 20.0)]
         rate_per_second: f64,
+        /// The server's public address (e.g. https://paks.example.org): OAI-PMH's baseURL and
+        /// the case page URLs it hands out. Default: http:// and the request's Host.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// OAI-PMH adminEmail.
+        #[arg(long, default_value = "paks-operator@example.org")]
+        oai_admin_email: String,
         /// Test hook: milliseconds a submission waits after claiming its Idempotency-Key.
         #[arg(long, hide = true, default_value_t = 0)]
         test_processing_delay_ms: u64,
@@ -158,6 +165,10 @@ enum ReviewCommand {
         #[arg(long)]
         comment: String,
     },
+    /// Withdraw a published case (every version) from the public space, the change feed and
+    /// OAI-PMH, which then show it as deleted. ID is any submission of the case, or its case uid.
+    /// Publishing a version again brings it back.
+    Withdraw { id: Uuid },
 }
 
 fn metadata(data: &std::path::Path) -> anyhow::Result<SqliteMetadataStore> {
@@ -206,6 +217,8 @@ fn main() -> anyhow::Result<()> {
             rate_burst,
             rate_per_second,
             test_processing_delay_ms,
+            public_url,
+            oai_admin_email,
             limits,
         } => {
             let mut config = Config::new(&cli.data);
@@ -215,6 +228,13 @@ fn main() -> anyhow::Result<()> {
             config.rate_limit_burst = rate_burst;
             config.rate_limit_per_second = rate_per_second;
             config.submission_processing_delay = Duration::from_millis(test_processing_delay_ms);
+            if let Some(url) = &public_url
+                && !(url.starts_with("https://") || url.starts_with("http://"))
+            {
+                anyhow::bail!("--public-url must start with https:// or http://, not {url:?}");
+            }
+            config.public_url = public_url;
+            config.oai_admin_email = oai_admin_email;
             limits.apply(&mut config);
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
@@ -313,6 +333,10 @@ fn main() -> anyhow::Result<()> {
                     SubmissionState::ChangesRequested,
                     Some(&comment),
                 )?),
+                ReviewCommand::Withdraw { id } => {
+                    let case_uid = operator::withdraw_case(&store, id)?;
+                    println!("withdrawn\t{case_uid}");
+                }
             }
         }
         Command::ImportBag { file, focal_point } => {

@@ -55,6 +55,8 @@ pub struct SubmissionRecord {
     pub reviewer_comment: Option<String>,
     pub updated_at: String,
     pub published_at: Option<String>,
+    /// When the operator withdrew the case from the public space (every version of it).
+    pub withdrawn_at: Option<String>,
     pub receipt: Receipt,
     pub mdg_targets: Vec<String>,
     pub files: Vec<StoredFile>,
@@ -93,6 +95,45 @@ pub struct CaseQuery {
     pub mdg_target: Option<String>,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// One case in the public change feed: its newest published version, or a tombstone.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    /// Position in the feed; a later change to the same case takes a higher one.
+    pub seq: u64,
+    /// Unix seconds of the change.
+    pub changed_at: i64,
+    pub withdrawn: bool,
+    /// The newest published version; for a tombstone, the last version that was public.
+    pub submission: SubmissionRecord,
+}
+
+/// Which feed entries a reader wants: all of them after `after_seq`, in `seq` order, narrowed by
+/// the OAI-PMH selective-harvesting arguments.
+#[derive(Debug, Clone, Default)]
+pub struct FeedQuery {
+    pub after_seq: u64,
+    /// Unix seconds, inclusive.
+    pub changed_from: Option<i64>,
+    /// Unix seconds, inclusive.
+    pub changed_until: Option<i64>,
+    pub country: Option<String>,
+    /// An MDG goal number (`1`..`8`): cases linked to one of its targets.
+    pub mdg_goal: Option<u8>,
+    /// An SDG goal number (`1`..`17`).
+    pub sdg_goal: Option<u8>,
+    pub limit: u32,
+}
+
+/// A page of the feed.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    /// The highest `seq` in the whole feed when the page was read (the feed's version).
+    pub head: u64,
+    /// How many entries match the query's filters after `after_seq`, this page included.
+    pub remaining: u64,
+    pub entries: Vec<FeedEntry>,
 }
 
 pub trait MetadataStore: Send + Sync + 'static {
@@ -140,7 +181,10 @@ pub trait MetadataStore: Send + Sync + 'static {
         version: u32,
     ) -> Result<Option<SubmissionRecord>>;
     fn submissions(&self, state: Option<SubmissionState>) -> Result<Vec<SubmissionRecord>>;
-    /// False when there is no such submission.
+    /// False when there is no such submission. In the same transaction, when the case's newest
+    /// published version changes (published, or a published version moved back), its
+    /// `public_feed` entry takes the next `seq`; publishing a withdrawn case makes it public
+    /// again.
     fn set_state(
         &self,
         id: Uuid,
@@ -148,7 +192,19 @@ pub trait MetadataStore: Send + Sync + 'static {
         comment: Option<&str>,
         at: &str,
     ) -> Result<bool>;
-    /// Published cases, newest version of each case only, newest first; and the total count.
+    /// Withdraws every version of a case from the public space and turns its feed entry into a
+    /// tombstone with the next `seq`, in one transaction. `Error::NotFound` when the case has
+    /// no public version; false when it was already withdrawn.
+    fn withdraw_case(&self, case_uid: Uuid, at: &str) -> Result<bool>;
+    /// The feed entries after `query.after_seq` that match its filters, in `seq` order, at most
+    /// `query.limit`, read in one snapshot.
+    fn public_feed(&self, query: &FeedQuery) -> Result<FeedPage>;
+    /// The countries (alpha-3) of the feed's entries, tombstones included, in order.
+    fn public_feed_countries(&self) -> Result<Vec<String>>;
+    /// The feed entry of one case, if it was ever published.
+    fn public_feed_entry(&self, case_uid: Uuid) -> Result<Option<FeedEntry>>;
+    /// Published cases, not withdrawn, newest version of each case only, newest first; and the
+    /// total count.
     fn published(&self, query: &CaseQuery) -> Result<(u64, Vec<SubmissionRecord>)>;
     fn upload_is_attached(&self, upload_id: Uuid) -> Result<bool>;
     /// Before an upload is deleted (by its owner or the expiry sweeper): false when a

@@ -46,7 +46,62 @@ fn case_list_parameters() -> Value {
     ])
 }
 
+/// Issue 19: the public change feed and OAI-PMH.
+fn public_feed_paths() -> Value {
+    let oai = |method: &str| {
+        json!({
+            "operationId": format!("oai{method}"),
+            "summary": "OAI-PMH 2.0 (Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, GetRecord; oai_dc; sets country:XXX, mdg:N, sdg:N). See docs/server.md.",
+            "security": [],
+            "responses": { "200": { "description": "An OAI-PMH response (errors included, as the protocol wants)", "content": { "text/xml": {} } } }
+        })
+    };
+    let mut get = oai("Get");
+    get["parameters"] = json!([
+        { "name": "verb", "in": "query", "required": true, "schema": { "type": "string" } },
+        { "name": "metadataPrefix", "in": "query", "schema": { "type": "string" } },
+        { "name": "identifier", "in": "query", "schema": { "type": "string" } },
+        { "name": "set", "in": "query", "schema": { "type": "string" } },
+        { "name": "from", "in": "query", "schema": { "type": "string" } },
+        { "name": "until", "in": "query", "schema": { "type": "string" } },
+        { "name": "resumptionToken", "in": "query", "schema": { "type": "string" } }
+    ]);
+    let mut post = oai("Post");
+    post["requestBody"] = json!({ "content": { "application/x-www-form-urlencoded": {} } });
+    json!({
+        (paths::PUBLIC_CHANGES): { "get": {
+            "operationId": "publicChanges",
+            "summary": "Published cases changed after a cursor: published or updated (with the whole published case document) and withdrawn (tombstones), in order, paged",
+            "security": [],
+            "parameters": [
+                { "name": "since", "in": "query", "schema": { "type": "string" }, "description": "Opaque cursor: `next_cursor` of the previous page; absent for the whole feed" },
+                { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": crate::http::public_feed_max_limit(), "default": crate::http::public_feed_default_limit() } },
+                { "name": "If-None-Match", "in": "header", "schema": { "type": "string" }, "description": "The ETag of the same request: 304 while the feed did not change" }
+            ],
+            "responses": {
+                "200": {
+                    "description": "A page of changes",
+                    "headers": { "ETag": { "schema": { "type": "string" } } },
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PublicChangePage" } } }
+                },
+                "304": { "description": "Nothing changed since the page with this ETag" },
+                "422": problem("`since` is not a cursor of this feed: read again without it")
+            }
+        }},
+        (paths::OAI): { "get": get, "post": post }
+    })
+}
+
 pub fn document() -> Value {
+    let mut doc = core_document();
+    if let (Some(paths), Value::Object(feed)) = (doc["paths"].as_object_mut(), public_feed_paths())
+    {
+        paths.extend(feed);
+    }
+    doc
+}
+
+fn core_document() -> Value {
     let schemas = paks_protocol::component_schemas();
     json!({
         "openapi": "3.1.0",

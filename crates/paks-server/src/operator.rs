@@ -61,3 +61,15 @@ pub fn set_state(
     }
     store.submission(id)?.ok_or_else(|| Error::NotFound(format!("submission {id}")))
 }
+
+/// Withdraws a published case from the public space; `id` is one of its submissions or its case
+/// uid. Returns the case uid; `Error::Conflict` when it was withdrawn already.
+pub fn withdraw_case(store: &dyn MetadataStore, id: Uuid) -> Result<Uuid> {
+    let case_uid = store.submission(id)?.map_or(id, |r| r.case_uid);
+    let now = crate::clock::rfc3339(crate::clock::now())?;
+    if store.withdraw_case(case_uid, &now)? {
+        Ok(case_uid)
+    } else {
+        Err(Error::Conflict(format!("case {case_uid} was already withdrawn")))
+    }
+}

@@ -8,14 +8,15 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::metadata::{
-    CaseQuery, FocalPoint, IdempotencyClaim, IdempotencyLease, MetadataStore, NewFocalPoint,
-    StoredFile, SubmissionRecord,
+    CaseQuery, FeedEntry, FeedPage, FeedQuery, FocalPoint, IdempotencyClaim, IdempotencyLease,
+    MetadataStore, NewFocalPoint, StoredFile, SubmissionRecord,
 };
 
 /// Append-only: never edit a shipped migration, add a new one.
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/001_initial.sql")),
     M::up(include_str!("../migrations/002_idempotency_leases.sql")),
+    M::up(include_str!("../migrations/003_public_feed.sql")),
 ];
 
 /// How long a record that an upload was deleted is kept: long enough that no submission that
@@ -64,7 +65,7 @@ fn focal_point_row(row: &Row<'_>) -> rusqlite::Result<FocalPoint> {
 
 const SUBMISSION_COLUMNS: &str = "s.id, s.case_uid, s.version, s.replaces, s.focal_point_id, \
     s.country, s.title, s.case_json, s.case_sha256, s.received_at, s.state, s.reviewer_comment, \
-    s.updated_at, s.published_at, s.receipt_json, \
+    s.updated_at, s.published_at, s.withdrawn_at, s.receipt_json, \
     (SELECT r.id FROM submissions r WHERE r.replaces = s.id) AS replaced_by";
 
 /// An `idempotency_keys` row as a claim reads it.
@@ -120,6 +121,7 @@ fn submission_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
             reviewer_comment: row.get("reviewer_comment")?,
             updated_at: row.get("updated_at")?,
             published_at: row.get("published_at")?,
+            withdrawn_at: row.get("withdrawn_at")?,
             receipt: placeholder,
             mdg_targets: Vec::new(),
             files: Vec::new(),
@@ -175,6 +177,57 @@ impl SqliteMetadataStore {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(record)
+    }
+
+    fn feed_entries(
+        conn: &Connection,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<FeedEntry>> {
+        let rows: Vec<(i64, i64, bool, SubmissionRow)> = conn
+            .prepare_cached(sql)?
+            .query_map(params, |r| {
+                Ok((r.get("seq")?, r.get("changed_at")?, r.get("withdrawn")?, submission_row(r)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(seq, changed_at, withdrawn, row)| {
+                let seq = seq as u64;
+                Ok(FeedEntry { seq, changed_at, withdrawn, submission: Self::complete(conn, row)? })
+            })
+            .collect()
+    }
+
+    /// The case's feed entry as it stands: (submission id, withdrawn).
+    fn feed_row(tx: &Connection, case_uid: &str) -> Result<Option<(String, bool)>> {
+        Ok(tx
+            .query_row(
+                "SELECT submission_id, withdrawn FROM public_feed WHERE case_uid = ?1",
+                [case_uid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Writes the case's feed entry with the next `seq`. Called inside the write transaction
+    /// that makes the change, so `seq` order is commit order.
+    fn advance_feed(
+        tx: &Connection,
+        case_uid: &str,
+        submission_id: &str,
+        withdrawn: bool,
+        at: &str,
+    ) -> Result<()> {
+        let changed_at = crate::clock::parse_rfc3339(at)?.unix_timestamp();
+        tx.execute(
+            "INSERT INTO public_feed (case_uid, seq, submission_id, withdrawn, changed_at) \
+             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM public_feed), ?2, ?3, ?4) \
+             ON CONFLICT (case_uid) DO UPDATE SET seq = excluded.seq, \
+             submission_id = excluded.submission_id, withdrawn = excluded.withdrawn, \
+             changed_at = excluded.changed_at",
+            params![case_uid, submission_id, withdrawn, changed_at],
+        )?;
+        Ok(())
     }
 
     fn query_submissions(
@@ -465,13 +518,118 @@ impl MetadataStore for SqliteMetadataStore {
         comment: Option<&str>,
         at: &str,
     ) -> Result<bool> {
-        let published_at = (state == SubmissionState::Published).then_some(at);
-        let n = self.conn().execute(
+        let publishing = state == SubmissionState::Published;
+        let id = id.to_string();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let case_uid: Option<String> = tx
+            .query_row("SELECT case_uid FROM submissions WHERE id = ?1", [&id], |r| r.get(0))
+            .optional()?;
+        let Some(case_uid) = case_uid else {
+            return Ok(false);
+        };
+        tx.execute(
             "UPDATE submissions SET state = ?2, reviewer_comment = ?3, updated_at = ?4, \
              published_at = COALESCE(?5, published_at) WHERE id = ?1",
-            params![id.to_string(), state.as_str(), comment, at, published_at],
+            params![id, state.as_str(), comment, at, publishing.then_some(at)],
         )?;
-        Ok(n == 1)
+        if publishing {
+            tx.execute(
+                "UPDATE submissions SET withdrawn_at = NULL WHERE case_uid = ?1",
+                [&case_uid],
+            )?;
+        }
+        let newest: Option<String> = tx
+            .query_row(
+                "SELECT id FROM submissions WHERE case_uid = ?1 AND state = 'published' \
+                 AND withdrawn_at IS NULL ORDER BY version DESC LIMIT 1",
+                [&case_uid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match (newest, Self::feed_row(&tx, &case_uid)?) {
+            // Published again: its published_at, part of the feed's document, changed.
+            (Some(newest), _) if publishing && newest == id => {
+                Self::advance_feed(&tx, &case_uid, &newest, false, at)?
+            }
+            (Some(newest), Some((shown, false))) if newest == shown => {}
+            (Some(newest), _) => Self::advance_feed(&tx, &case_uid, &newest, false, at)?,
+            (None, Some((shown, false))) => Self::advance_feed(&tx, &case_uid, &shown, true, at)?,
+            (None, _) => {}
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn withdraw_case(&self, case_uid: Uuid, at: &str) -> Result<bool> {
+        let case_uid = case_uid.to_string();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let shown = match Self::feed_row(&tx, &case_uid)? {
+            None => return Err(Error::NotFound(format!("published case {case_uid}"))),
+            Some((_, true)) => return Ok(false),
+            Some((shown, false)) => shown,
+        };
+        tx.execute(
+            "UPDATE submissions SET withdrawn_at = ?2 WHERE case_uid = ?1",
+            params![case_uid, at],
+        )?;
+        Self::advance_feed(&tx, &case_uid, &shown, true, at)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn public_feed(&self, q: &FeedQuery) -> Result<FeedPage> {
+        let mut conn = self.conn();
+        // One snapshot for the head, the count and the page.
+        let tx = conn.transaction()?;
+        let head: i64 =
+            tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_feed", [], |r| r.get(0))?;
+        let filter = "FROM public_feed f JOIN submissions s ON s.id = f.submission_id \
+             WHERE f.seq > ?1 \
+             AND (?2 IS NULL OR f.changed_at >= ?2) AND (?3 IS NULL OR f.changed_at <= ?3) \
+             AND (?4 IS NULL OR s.country = ?4) \
+             AND (?5 IS NULL OR EXISTS (SELECT 1 FROM submission_mdg_targets t \
+                 WHERE t.submission_id = s.id AND t.target LIKE ?5 || '.%')) \
+             AND (?6 IS NULL OR EXISTS (SELECT 1 FROM json_each(s.case_json, '$.sdg_links') l \
+                 WHERE json_extract(l.value, '$.target') LIKE ?6 || '.%'))";
+        let mdg = q.mdg_goal.map(|g| g.to_string());
+        let sdg = q.sdg_goal.map(|g| g.to_string());
+        let after_seq = i64::try_from(q.after_seq).unwrap_or(i64::MAX);
+        let params: [&dyn rusqlite::ToSql; 7] =
+            [&after_seq, &q.changed_from, &q.changed_until, &q.country, &mdg, &sdg, &q.limit];
+        let remaining: i64 =
+            tx.query_row(&format!("SELECT COUNT(*) {filter}"), &params[..6], |r| r.get(0))?;
+        let entries = if q.limit == 0 || remaining == 0 {
+            Vec::new()
+        } else {
+            let sql = format!(
+                "SELECT f.seq, f.changed_at, f.withdrawn, {SUBMISSION_COLUMNS} {filter} \
+                 ORDER BY f.seq LIMIT ?7"
+            );
+            Self::feed_entries(&tx, &sql, &params)?
+        };
+        tx.commit()?;
+        Ok(FeedPage { head: head as u64, remaining: remaining as u64, entries })
+    }
+
+    fn public_feed_countries(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT s.country FROM public_feed f JOIN submissions s \
+             ON s.id = f.submission_id ORDER BY s.country",
+        )?;
+        Ok(stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn public_feed_entry(&self, case_uid: Uuid) -> Result<Option<FeedEntry>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT f.seq, f.changed_at, f.withdrawn, {SUBMISSION_COLUMNS} \
+             FROM public_feed f JOIN submissions s ON s.id = f.submission_id \
+             WHERE f.case_uid = ?1"
+        );
+        Ok(Self::feed_entries(&conn, &sql, &[&case_uid.to_string()])?.into_iter().next())
     }
 
     fn published(&self, q: &CaseQuery) -> Result<(u64, Vec<SubmissionRecord>)> {
@@ -480,7 +638,7 @@ impl MetadataStore for SqliteMetadataStore {
             let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             format!("%{escaped}%")
         });
-        let filter = "FROM submissions s WHERE s.state = 'published' \
+        let filter = "FROM submissions s WHERE s.state = 'published' AND s.withdrawn_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM submissions n WHERE n.case_uid = s.case_uid \
                  AND n.state = 'published' AND n.version > s.version) \
              AND (?1 IS NULL OR EXISTS (SELECT 1 FROM json_tree(s.case_json) j \
@@ -548,7 +706,7 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(strict, 6, "every table is STRICT");
+        assert_eq!(strict, 7, "every table is STRICT");
         let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
     }

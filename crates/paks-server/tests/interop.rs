@@ -126,6 +126,11 @@ async fn openapi_validates_and_wire_types_match_its_schemas() {
         .json()
         .await
         .unwrap();
+    let changes: serde_json::Value =
+        s.client.get(s.u("/api/v1/public/changes")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(changes["changes"].as_array().unwrap().len(), 1, "{changes}");
+    let mut bad_change = changes.clone();
+    bad_change["changes"][0]["kind"] = json!("lost");
     let problem: Problem = s.submit(&t, "x", &json!({})).await.json().await.unwrap();
     let mut with_errors = Problem::new(ProblemType::ValidationFailed, "d");
     with_errors
@@ -150,11 +155,13 @@ async fn openapi_validates_and_wire_types_match_its_schemas() {
             "Problem": [problem, with_errors],
             "PublishedCaseList": [list],
             "PublishedCase": [published],
+            "PublicChangePage": [changes],
         },
         "invalid": {
             "SubmissionRequest": [unknown_field, json!({"attachments": []})],
             "SubmissionStatus": [bad_state],
             "Receipt": [no_signature],
+            "PublicChangePage": [bad_change],
         }
     });
     let dir = tempfile::tempdir().unwrap();
@@ -173,5 +180,5 @@ async fn openapi_validates_and_wire_types_match_its_schemas() {
     .unwrap();
     let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(report["openapi"], "valid");
-    assert_eq!(report["samplesChecked"], 12);
+    assert_eq!(report["samplesChecked"], 14);
 }

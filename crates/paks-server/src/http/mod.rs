@@ -4,8 +4,11 @@ mod bags;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod identity;
+// Issue 19: the public change feed and OAI-PMH.
+mod oai;
 mod openapi_route;
 pub mod paths;
+mod public_feed;
 mod public_site;
 mod route_table;
 pub(crate) mod submissions;
@@ -49,12 +52,22 @@ fn routes() -> RouteTable {
         .merge(submissions::routes())
         .merge(bags::routes())
         .merge(public_site::api_routes())
+        .merge(public_feed::routes())
+        .merge(oai::routes())
         .merge(openapi_route::routes())
         .wrap(|r| r.layer(DefaultBodyLimit::disable()));
     RouteTable::new()
         .merge(api)
         .merge(tus::routes().wrap(|r| r.layer(DefaultBodyLimit::disable())))
         .merge(public_site::html_routes())
+}
+
+pub fn public_feed_default_limit() -> u32 {
+    public_feed::DEFAULT_LIMIT
+}
+
+pub fn public_feed_max_limit() -> u32 {
+    public_feed::MAX_LIMIT
 }
 
 /// Every (method, path) pair the router answers, besides the HEAD that axum answers for each GET.

@@ -18,6 +18,10 @@ pub const CASES_PAGE: &str = "/cases";
 pub const CASE_PAGE: &str = "/cases/{id}";
 pub const CASE_FILE: &str = "/cases/{id}/files/{index}";
 
+// Issue 19: the public change feed and the OAI-PMH endpoint.
+pub const PUBLIC_CHANGES: &str = "/api/v1/public/changes";
+pub const OAI: &str = "/oai";
+
 /// `template` with its `{name}` segments replaced by `values`, in order.
 pub fn url(template: &str, values: &[&dyn Display]) -> String {
     let mut values = values.iter();

@@ -75,7 +75,7 @@ fn summary_of(r: &SubmissionRecord, case: &CaseDocument) -> PublishedCaseSummary
     }
 }
 
-fn parse_case(r: &SubmissionRecord) -> Result<CaseDocument, crate::error::Error> {
+pub(super) fn parse_case(r: &SubmissionRecord) -> Result<CaseDocument, crate::error::Error> {
     Ok(serde_json::from_str(&r.case_json)?)
 }
 
@@ -102,13 +102,13 @@ async fn published_record(state: &SharedState, id: &str) -> ApiResult<Submission
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     let meta = state.meta.clone();
     let record = blocking(move || meta.submission(id)).await?.ok_or_else(not_found)?;
-    if record.state != SubmissionState::Published {
+    if record.state != SubmissionState::Published || record.withdrawn_at.is_some() {
         return Err(not_found());
     }
     Ok(record)
 }
 
-fn files_of(r: &SubmissionRecord) -> Vec<PublishedFile> {
+pub(super) fn files_of(r: &SubmissionRecord) -> Vec<PublishedFile> {
     r.files
         .iter()
         .enumerate()

@@ -446,6 +446,7 @@ async fn store_submission(
         reviewer_comment: None,
         updated_at: received_at,
         published_at: None,
+        withdrawn_at: None,
         mdg_targets,
         files: receipt
             .files

@@ -1,6 +1,7 @@
 //! The HTTP API: routing, problem responses, authentication.
 
 mod bags;
+mod desk_updates;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod identity;
@@ -50,6 +51,7 @@ fn routes() -> RouteTable {
         .merge(bags::routes())
         .merge(public_site::api_routes())
         .merge(openapi_route::routes())
+        .merge(desk_updates::routes())
         .wrap(|r| r.layer(DefaultBodyLimit::disable()));
     RouteTable::new()
         .merge(api)

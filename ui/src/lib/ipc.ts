@@ -35,6 +35,8 @@ import type { Revision } from './bindings/Revision';
 import type { SavedField } from './bindings/SavedField';
 import type { SdgCatalog } from './bindings/SdgCatalog';
 import type { SdgSuggestion } from './bindings/SdgSuggestion';
+import type { UpdateOffer } from './bindings/UpdateOffer';
+import type { UpdateProgress } from './bindings/UpdateProgress';
 import { t } from './i18n';
 
 export type {
@@ -67,6 +69,8 @@ export type {
   SdgSuggestion,
   SearchHit,
   SendingSettings,
+  UpdateOffer,
+  UpdateProgress,
 };
 
 /** A failed command, as the UI handles it. */
@@ -187,6 +191,10 @@ export const ipc = {
   caseExportBag: (id: number) => call<BagWritten | null>('case_export_bag', { id }),
   bagOpen: () => call<BagOpened | null>('bag_open'),
   caseBags: (id: number) => call<CarriedBag[]>('case_bags', { id }),
+
+  updateCheck: () => call<UpdateOffer | null>('update_check'),
+  updateDownload: (offer: UpdateOffer) => call<null>('update_download', { offer }),
+  updateInstall: (offer: UpdateOffer) => call<null>('update_install', { offer }),
 
   windowCloseReady: () => call<null>('window_close_ready'),
   startupListShown: (marks: PageMarks) => call<null>('startup_list_shown', { marks }),

@@ -53,6 +53,9 @@ macro_rules! with_app_commands {
             commands::handcarry::case_export_bag,
             commands::handcarry::bag_open,
             commands::handcarry::case_bags,
+            commands::updates::update_check,
+            commands::updates::update_download,
+            commands::updates::update_install,
         }
     };
 }

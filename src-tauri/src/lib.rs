@@ -93,6 +93,8 @@ pub fn run() -> ExitCode {
         )
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        // Installs updates from bytes desk-sync downloaded and verified (commands::updates).
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
             logging::init(app.path().app_log_dir().ok().as_deref());
             rendering::configure(app.handle());

@@ -11,6 +11,8 @@ pub const ATTACHMENT_INDEXED: &str = "attachment-indexed";
 pub const FILES_DROPPED: &str = "files-dropped";
 pub const CLOSE_REQUESTED: &str = "close-requested";
 pub const BAG_PROGRESS: &str = "bag-progress";
+/// `desk_sync::update::UpdateProgress` while an update downloads.
+pub const UPDATE_PROGRESS: &str = "update-progress";
 
 /// What the sync worker reports: progress, a job's new state, reachability, idleness.
 #[derive(Debug, Clone, Serialize, TS)]

@@ -99,6 +99,11 @@ pub enum SyncError {
     )]
     DamagedJob(String),
 
+    #[error(
+        "The update PAKS offered is not signed by the PAKS Desk team ({0}), so it was deleted and not installed. The version you have keeps working; tell the PAKS team."
+    )]
+    UpdateSignature(String),
+
     #[error(transparent)]
     Core(#[from] desk_core::Error),
 
@@ -140,6 +145,7 @@ impl SyncError {
             | SyncError::InsecureAddress { .. }
             | SyncError::ServerKeyChanged { .. }
             | SyncError::Invalid(_)
+            | SyncError::UpdateSignature(_)
             | SyncError::DamagedJob(_) => false,
         }
     }
@@ -199,6 +205,7 @@ impl SyncError {
             SyncError::Invalid(_) => "invalid",
             SyncError::Database(_) => "outbox",
             SyncError::DamagedJob(_) => "damaged_job",
+            SyncError::UpdateSignature(_) => "update_signature_bad",
             SyncError::Core(e) => e.code(),
             SyncError::Io(_) => "io",
         }

@@ -22,6 +22,7 @@ pub mod settings;
 pub mod snapshot;
 pub mod token;
 pub mod tus;
+pub mod update;
 pub mod worker;
 
 pub use client::{ClientOptions, PaksClient};

@@ -87,6 +87,7 @@ problem_types! {
     AttachmentMismatch = "attachment-mismatch", 422, "An attachment's size or SHA-256 differs from the upload";
     ReplacedNotFound = "replaced-not-found", 422, "The submission named in `replaces` is not a version of this case";
     InvalidBag = "invalid-bag", 422, "The bag is not a complete and valid PAKS case bag";
+    RangeNotSatisfiable = "range-not-satisfiable", 416, "The Range asked for lies outside the file";
     RateLimited = "rate-limited", 429, "Too many requests";
     UploadQuotaExceeded = "upload-quota-exceeded", 413, "The focal point's open uploads would pass their limit";
     ServerBusy = "server-busy", 503, "The server is serving as many connections as it can";

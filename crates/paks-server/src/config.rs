@@ -92,4 +92,9 @@ impl Config {
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
     }
+
+    /// PAKS Desk release files, each named by its SHA-256.
+    pub fn releases_dir(&self) -> PathBuf {
+        self.data_dir.join("desk-releases")
+    }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 mod connections;
+pub mod desk_releases;
 pub mod disk_store;
 pub mod error;
 pub mod handcarry;

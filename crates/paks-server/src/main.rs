@@ -74,6 +74,11 @@ enum Command {
         #[arg(long)]
         focal_point: Option<i64>,
     },
+    /// Publish PAKS Desk releases: the desks' update feed.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
     /// Print the server's public key (standard base64), for clients to pin.
     Key,
     /// Print the OpenAPI document.
@@ -143,6 +148,33 @@ enum FocalPointCommand {
     /// Revoke a focal point's token.
     Revoke {
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReleaseCommand {
+    /// Publish a signed installer or update bundle; desks older than VERSION are offered it.
+    Add {
+        /// Semantic version, e.g. 0.2.0.
+        #[arg(long)]
+        version: String,
+        /// linux-x86_64 or windows-x86_64.
+        #[arg(long)]
+        target: String,
+        /// The file desks download and install.
+        #[arg(long)]
+        file: PathBuf,
+        /// Its signature from `tauri signer sign` (FILE.sig).
+        #[arg(long)]
+        signature: PathBuf,
+        /// What changed, shown to the focal point before installing.
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// List published releases of a target.
+    List {
+        #[arg(long)]
+        target: String,
     },
 }
 
@@ -358,6 +390,30 @@ fn main() -> anyhow::Result<()> {
                 }
                 Err(problem) => {
                     anyhow::bail!("{}: {}", problem.problem.title, problem.problem.detail);
+                }
+            }
+        }
+        Command::Release { command } => {
+            let store = metadata(&cli.data)?;
+            let config = Config::new(&cli.data);
+            match command {
+                ReleaseCommand::Add { version, target, file, signature, notes } => {
+                    let r = paks_server::desk_releases::add(
+                        &config, &store, &version, &target, &file, &signature, &notes,
+                    )?;
+                    println!(
+                        "release {} for {}-{} published: {} ({} bytes, sha256 {})",
+                        r.version, r.target, r.arch, r.file_name, r.size, r.sha256
+                    );
+                }
+                ReleaseCommand::List { target } => {
+                    let (t, a) = paks_server::desk_releases::parse_target(&target)?;
+                    for r in store.desk_releases(t, a)? {
+                        println!(
+                            "{}\t{}\t{} bytes\t{}\t{}",
+                            r.version, r.published_at, r.size, r.sha256, r.file_name
+                        );
+                    }
                 }
             }
         }

@@ -136,6 +136,23 @@ pub struct FeedPage {
     pub entries: Vec<FeedEntry>,
 }
 
+/// A PAKS Desk release the operator published, one file for one platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskRelease {
+    /// Tauri's name of the operating system: `linux`, `windows`.
+    pub target: String,
+    pub arch: String,
+    /// Semantic version, e.g. `0.2.0`.
+    pub version: String,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+    /// The minisign signature as `tauri signer sign` writes it (base64 of the .sig file).
+    pub signature: String,
+    pub notes: String,
+    pub published_at: String,
+}
+
 pub trait MetadataStore: Send + Sync + 'static {
     fn add_focal_point(&self, new: &NewFocalPoint, token_sha256: &str) -> Result<FocalPoint>;
     fn focal_points(&self) -> Result<Vec<FocalPoint>>;
@@ -211,4 +228,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// submission uses it; otherwise records that it is being deleted, so that no submission can
     /// take it from then on, and returns true. `now` is Unix seconds.
     fn claim_upload_deletion(&self, upload_id: Uuid, now: i64) -> Result<bool>;
+    /// Records a release; false when this target, architecture and version already has one.
+    fn add_desk_release(&self, release: &DeskRelease) -> Result<bool>;
+    /// Every release of `target` and `arch`, in no order.
+    fn desk_releases(&self, target: &str, arch: &str) -> Result<Vec<DeskRelease>>;
 }

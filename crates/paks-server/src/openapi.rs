@@ -92,6 +92,58 @@ fn public_feed_paths() -> Value {
     })
 }
 
+fn desk_path_parameters(last: &str, description: &str) -> Value {
+    json!([
+        { "name": "target", "in": "path", "required": true, "schema": { "type": "string", "enum": ["linux", "windows"] } },
+        { "name": "arch", "in": "path", "required": true, "schema": { "type": "string", "enum": ["x86_64"] } },
+        { "name": last, "in": "path", "required": true, "schema": { "type": "string" }, "description": description }
+    ])
+}
+
+/// PAKS Desk's update feed: the answer Tauri's updater expects (docs/server.md, "Desk updates").
+fn desk_update() -> Value {
+    json!({ "get": {
+        "operationId": "deskUpdate",
+        "summary": "The newest PAKS Desk release for this platform, if newer than the desk's",
+        "security": [],
+        "parameters": desk_path_parameters("current_version", "The desk's semantic version"),
+        "responses": {
+            "200": { "description": "A newer release (Tauri updater's dynamic-server answer, plus size and sha256)",
+                "content": { "application/json": { "schema": {
+                    "type": "object",
+                    "required": ["version", "notes", "pub_date", "url", "signature", "size", "sha256"],
+                    "properties": {
+                        "version": { "type": "string" },
+                        "notes": { "type": "string" },
+                        "pub_date": { "type": "string", "format": "date-time" },
+                        "url": { "type": "string", "format": "uri", "description": "The release file (Range requests welcome)" },
+                        "signature": { "type": "string", "description": "base64 of the minisign .sig file (tauri signer sign)" },
+                        "size": { "type": "integer", "minimum": 0 },
+                        "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }
+                    }
+                } } } },
+            "204": { "description": "Nothing newer" },
+            "422": problem("current_version is not a semantic version")
+        }
+    }})
+}
+
+fn desk_release_file() -> Value {
+    json!({ "get": {
+        "operationId": "deskReleaseFile",
+        "summary": "A PAKS Desk release file; single byte ranges (Range, If-Range on the ETag) resume a cut download",
+        "security": [],
+        "parameters": desk_path_parameters("version", "The release's semantic version"),
+        "responses": {
+            "200": { "description": "The whole file (ETag: its quoted SHA-256; Accept-Ranges: bytes)" },
+            "206": { "description": "The range asked for (Content-Range)" },
+            "404": problem("No such release"),
+            "416": problem("The range starts past the end (Content-Range: bytes */size)"),
+            "422": problem("version is not a semantic version")
+        }
+    }})
+}
+
 pub fn document() -> Value {
     let mut doc = core_document();
     if let (Some(paths), Value::Object(feed)) = (doc["paths"].as_object_mut(), public_feed_paths())
@@ -284,7 +336,9 @@ fn core_document() -> Value {
                     { "name": "index", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 } }
                 ],
                 "responses": { "200": { "description": "The file (Content-Disposition: attachment)" }, "404": problem("No such file") }
-            }}
+            }},
+            (paths::DESK_UPDATE): desk_update(),
+            (paths::DESK_RELEASE_FILE): desk_release_file()
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "API token printed once by `paks-server focal-point add`" } },

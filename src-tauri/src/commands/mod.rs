@@ -10,6 +10,7 @@ pub mod profile;
 pub mod revisions;
 pub mod search;
 pub mod sync;
+pub mod updates;
 pub mod window;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -6,6 +6,7 @@ import type { AttachmentIndexed } from './bindings/AttachmentIndexed';
 import type { BagProgress } from './bindings/BagProgress';
 import type { FilesDropped } from './bindings/FilesDropped';
 import type { SyncUpdate } from './bindings/SyncUpdate';
+import type { UpdateProgress } from './bindings/UpdateProgress';
 
 export type { SyncUpdate };
 export type SendProgress = Extract<SyncUpdate, { kind: 'progress' }>['progress'];
@@ -21,4 +22,5 @@ export const events = {
   filesDropped: (handler: (dropped: FilesDropped) => void) => on('files-dropped', handler),
   closeRequested: (handler: () => void) => on('close-requested', handler),
   bagProgress: (handler: (progress: BagProgress) => void) => on('bag-progress', handler),
+  updateProgress: (handler: (progress: UpdateProgress) => void) => on('update-progress', handler),
 };

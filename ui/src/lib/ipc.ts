@@ -35,6 +35,8 @@ import type { Revision } from './bindings/Revision';
 import type { SavedField } from './bindings/SavedField';
 import type { SdgCatalog } from './bindings/SdgCatalog';
 import type { SdgSuggestion } from './bindings/SdgSuggestion';
+import type { UpdateOffer } from './bindings/UpdateOffer';
+import type { UpdateProgress } from './bindings/UpdateProgress';
 
 export type {
   Attached,
@@ -66,6 +68,8 @@ export type {
   SdgSuggestion,
   SearchHit,
   SendingSettings,
+  UpdateOffer,
+  UpdateProgress,
 };
 
 /** A failed command, as the UI handles it. */
@@ -189,6 +193,10 @@ export const ipc = {
 
   uiLocaleSet: (locale: string) => call<null>('ui_locale_set', { locale }),
   systemLocales: () => call<string[]>('system_locales'),
+  updateCheck: () => call<UpdateOffer | null>('update_check'),
+  updateDownload: (offer: UpdateOffer) => call<null>('update_download', { offer }),
+  updateInstall: (offer: UpdateOffer) => call<null>('update_install', { offer }),
+
   windowCloseReady: () => call<null>('window_close_ready'),
   startupListShown: (marks: PageMarks) => call<null>('startup_list_shown', { marks }),
 };

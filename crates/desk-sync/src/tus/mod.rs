@@ -144,8 +144,8 @@ impl PaksClient {
             let digest = sha2::Sha256::digest(&data);
             req = req.header("Upload-Checksum", format!("sha256 {}", STANDARD.encode(digest)));
         }
-        let body = match self.options.bandwidth_kbps.filter(|k| *k > 0) {
-            Some(kbps) => paced_body(data, f64::from(kbps) * 1000.0 / 8.0),
+        let body = match Pace::from_kbps(self.options.bandwidth_kbps) {
+            Some(pace) => paced_body(data, pace),
             None => reqwest::Body::from(data),
         };
         let res = req.body(body).send().await?;
@@ -292,19 +292,41 @@ async fn read_range(source: &UploadSource, offset: u64, len: u64) -> Result<Vec<
     read.map_err(|e| SyncError::FileMissing { name, reason: e.to_string() })
 }
 
-/// A body that holds to `bytes_per_second`, sent in small pieces.
-fn paced_body(data: Vec<u8>, bytes_per_second: f64) -> reqwest::Body {
+/// Holds a transfer to the bandwidth cap: bytes counted from `start` may not run ahead of
+/// `bytes_per_second`. Uploads pace their body with it, update downloads their reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    start: tokio::time::Instant,
+    bytes_per_second: f64,
+}
+
+impl Pace {
+    /// `None` without a cap.
+    pub fn from_kbps(kbps: Option<u32>) -> Option<Self> {
+        kbps.filter(|k| *k > 0).map(|k| Self {
+            start: tokio::time::Instant::now(),
+            bytes_per_second: f64::from(k) * 1000.0 / 8.0,
+        })
+    }
+
+    /// Waits until `pos` bytes from the start are within the cap.
+    pub async fn wait_for(&self, pos: u64) {
+        let due = self.start + Duration::from_secs_f64(pos as f64 / self.bytes_per_second.max(1.0));
+        tokio::time::sleep_until(due).await;
+    }
+}
+
+/// A body that holds to `pace`, sent in small pieces.
+fn paced_body(data: Vec<u8>, pace: Pace) -> reqwest::Body {
     const PIECE: usize = 16 * 1024;
     let data = Arc::new(data);
-    let start = tokio::time::Instant::now();
     let stream = futures_util::stream::unfold(0usize, move |pos| {
         let data = data.clone();
         async move {
             if pos >= data.len() {
                 return None;
             }
-            let due = start + Duration::from_secs_f64(pos as f64 / bytes_per_second.max(1.0));
-            tokio::time::sleep_until(due).await;
+            pace.wait_for(pos as u64).await;
             let end = (pos + PIECE).min(data.len());
             Some((Ok::<Vec<u8>, std::io::Error>(data[pos..end].to_vec()), end))
         }

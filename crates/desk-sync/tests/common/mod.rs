@@ -119,6 +119,8 @@ pub enum Fault {
     StallAfter(u64, Duration),
     /// Send a TCP reset after N bytes.
     ResetAfter(u64),
+    /// Close both directions after the server sent N bytes (a download cut).
+    CutDownAfter(u64),
 }
 
 /// A TCP proxy between the client and the server that applies queued faults, one per new
@@ -126,6 +128,8 @@ pub enum Fault {
 pub struct FaultProxy {
     pub addr: SocketAddr,
     pub up_bytes: Arc<AtomicU64>,
+    /// Bytes the server sent to the client, over all connections.
+    pub down_bytes: Arc<AtomicU64>,
     faults: Arc<Mutex<VecDeque<Fault>>>,
     cut_at_total: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
@@ -142,17 +146,20 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let up_bytes = Arc::new(AtomicU64::new(0));
+        let down_bytes = Arc::new(AtomicU64::new(0));
         let faults: Arc<Mutex<VecDeque<Fault>>> = Arc::default();
         let cut_at_total = Arc::new(AtomicU64::new(0));
-        let (up, f, cut) = (up_bytes.clone(), faults.clone(), cut_at_total.clone());
+        let (up, down, f, cut) =
+            (up_bytes.clone(), down_bytes.clone(), faults.clone(), cut_at_total.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else { return };
                 let fault = f.lock().unwrap().pop_front();
-                tokio::spawn(proxy_one(client, target, fault, up.clone(), cut.clone()));
+                let counters = (up.clone(), down.clone());
+                tokio::spawn(proxy_one(client, target, fault, counters, cut.clone()));
             }
         });
-        FaultProxy { addr, up_bytes, faults, cut_at_total, task }
+        FaultProxy { addr, up_bytes, down_bytes, faults, cut_at_total, task }
     }
 
     pub fn url(&self) -> String {
@@ -177,7 +184,7 @@ async fn proxy_one(
     client: TcpStream,
     target: SocketAddr,
     fault: Option<Fault>,
-    up: Arc<AtomicU64>,
+    (up, down_total): (Arc<AtomicU64>, Arc<AtomicU64>),
     cut_at_total: Arc<AtomicU64>,
 ) {
     let Ok(server) = TcpStream::connect(target).await else { return };
@@ -187,8 +194,25 @@ async fn proxy_one(
     }
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
+    let down_limit = match fault {
+        Some(Fault::CutDownAfter(n)) => n,
+        _ => u64::MAX,
+    };
     let down = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+        let mut buf = vec![0u8; 8192];
+        let mut sent = 0u64;
+        while sent < down_limit {
+            let room = (down_limit - sent).min(buf.len() as u64) as usize;
+            let n = match sr.read(&mut buf[..room]).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if cw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+            sent += n as u64;
+            down_total.fetch_add(n as u64, Ordering::SeqCst);
+        }
         let _ = cw.shutdown().await;
         cw
     });
@@ -200,7 +224,7 @@ async fn proxy_one(
             Some(Fault::CutAfter(n) | Fault::StallAfter(n, _) | Fault::ResetAfter(n)) => {
                 (n.saturating_sub(sent) as usize).clamp(1, buf.len())
             }
-            None => buf.len(),
+            Some(Fault::CutDownAfter(_)) | None => buf.len(),
         };
         let n = match cr.read(&mut buf[..limit]).await {
             Ok(0) | Err(_) => break,

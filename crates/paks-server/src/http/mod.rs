@@ -1,6 +1,7 @@
 //! The HTTP API: routing, problem responses, authentication.
 
 mod bags;
+mod desk_updates;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod identity;
@@ -55,6 +56,7 @@ fn routes() -> RouteTable {
         .merge(public_feed::routes())
         .merge(oai::routes())
         .merge(openapi_route::routes())
+        .merge(desk_updates::routes())
         .wrap(|r| r.layer(DefaultBodyLimit::disable()));
     RouteTable::new()
         .merge(api)

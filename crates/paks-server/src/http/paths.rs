@@ -13,6 +13,9 @@ pub const RECEIPT: &str = "/api/v1/receipts/{case_uid}/{version}";
 pub const BAGS: &str = "/api/v1/bags";
 pub const CASES_JSON: &str = "/api/v1/cases";
 pub const CASE_JSON: &str = "/api/v1/cases/{id}";
+// PAKS Desk's update feed (crate::desk_releases).
+pub const DESK_UPDATE: &str = "/api/v1/desk/updates/{target}/{arch}/{current_version}";
+pub const DESK_RELEASE_FILE: &str = "/api/v1/desk/releases/{target}/{arch}/{version}";
 pub const HOME: &str = "/";
 pub const CASES_PAGE: &str = "/cases";
 pub const CASE_PAGE: &str = "/cases/{id}";

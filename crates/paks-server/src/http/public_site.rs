@@ -267,19 +267,9 @@ impl http_body::Body for ChannelBody {
     }
 }
 
-async fn download(
-    State(state): State<SharedState>,
-    Path((id, index)): Path<(String, String)>,
-) -> ApiResult {
-    let r = published_record(&state, &id).await?;
-    let file = index
-        .parse::<usize>()
-        .ok()
-        .and_then(|i| r.files.get(i).cloned())
-        .ok_or_else(|| ProblemResponse::new(ProblemType::NotFound, "no such file"))?;
-    let store = state.uploads.clone();
-    let upload_id = file.upload_id;
-    let mut reader = blocking(move || store.reader(upload_id)).await?;
+/// A body of at most `limit` bytes read from `reader` on a blocking thread, a piece at a time.
+pub(super) fn stream_reader(reader: impl std::io::Read + Send + 'static, limit: u64) -> Body {
+    let mut reader = reader.take(limit);
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
         loop {
@@ -299,7 +289,23 @@ async fn download(
             }
         }
     });
-    let mut res = (StatusCode::OK, Body::new(ChannelBody(rx))).into_response();
+    Body::new(ChannelBody(rx))
+}
+
+async fn download(
+    State(state): State<SharedState>,
+    Path((id, index)): Path<(String, String)>,
+) -> ApiResult {
+    let r = published_record(&state, &id).await?;
+    let file = index
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| r.files.get(i).cloned())
+        .ok_or_else(|| ProblemResponse::new(ProblemType::NotFound, "no such file"))?;
+    let store = state.uploads.clone();
+    let upload_id = file.upload_id;
+    let reader = blocking(move || store.reader(upload_id)).await?;
+    let mut res = (StatusCode::OK, stream_reader(reader, file.size)).into_response();
     let h = res.headers_mut();
     let media = HeaderValue::from_str(&file.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));

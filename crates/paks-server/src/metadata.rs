@@ -155,4 +155,17 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// submission uses it; otherwise records that it is being deleted, so that no submission can
     /// take it from then on, and returns true. `now` is Unix seconds.
     fn claim_upload_deletion(&self, upload_id: Uuid, now: i64) -> Result<bool>;
+
+    /// Takes one request's token from `focal_point_id`'s bucket (`burst` tokens, refilled at
+    /// `per_second`) kept in the store, so that every instance sharing the store shares the
+    /// limit; `Err(wait)` inside when the bucket is empty. `None`: this store keeps no buckets,
+    /// the process's own `RateLimiter` decides (one instance).
+    fn take_rate_token(
+        &self,
+        _focal_point_id: i64,
+        _burst: u32,
+        _per_second: f64,
+    ) -> Result<Option<std::result::Result<(), std::time::Duration>>> {
+        Ok(None)
+    }
 }

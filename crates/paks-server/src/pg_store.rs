@@ -731,12 +731,12 @@ impl MetadataStore for PostgresMetadataStore {
             let row = client
                 .query_one(
                     "INSERT INTO rate_buckets AS b (focal_point_id, tokens, updated_at_ms, last_took) \
-                     VALUES ($1, $2 - 1, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT, TRUE) \
+                     VALUES ($1, $2::FLOAT8 - 1, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT, TRUE) \
                      ON CONFLICT (focal_point_id) DO UPDATE SET \
-                       tokens = LEAST($2, b.tokens + GREATEST(0, excluded.updated_at_ms - b.updated_at_ms)::FLOAT8 / 1000.0 * $3) \
-                         - CASE WHEN LEAST($2, b.tokens + GREATEST(0, excluded.updated_at_ms - b.updated_at_ms)::FLOAT8 / 1000.0 * $3) >= 1 \
+                       tokens = LEAST($2::FLOAT8, b.tokens + GREATEST(0, excluded.updated_at_ms - b.updated_at_ms)::FLOAT8 / 1000.0 * $3::FLOAT8) \
+                         - CASE WHEN LEAST($2::FLOAT8, b.tokens + GREATEST(0, excluded.updated_at_ms - b.updated_at_ms)::FLOAT8 / 1000.0 * $3::FLOAT8) >= 1 \
                            THEN 1 ELSE 0 END, \
-                       last_took = LEAST($2, b.tokens + GREATEST(0, excluded.updated_at_ms - b.updated_at_ms)::FLOAT8 / 1000.0 * $3) >= 1, \
+                       last_took = LEAST($2::FLOAT8, b.tokens + GREATEST(0, excluded.updated_at_ms - b.updated_at_ms)::FLOAT8 / 1000.0 * $3::FLOAT8) >= 1, \
                        updated_at_ms = GREATEST(b.updated_at_ms, excluded.updated_at_ms) \
                      RETURNING tokens, last_took",
                     &[&focal_point_id, &burst, &per_second],

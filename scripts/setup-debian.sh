@@ -20,6 +20,10 @@ test_packages+=(appstream desktop-file-utils)
 # i18n: Noto fonts for the focal points' scripts (Lao, Khmer, Myanmar, Thai, Devanagari, Bengali,
 # Tibetan in fonts-noto-core; Chinese in fonts-noto-cjk), so the e2e screenshots show no tofu.
 test_packages+=(fonts-noto-core fonts-noto-cjk)
+# --- server beyond one machine (paks-server tests/beyond_one_machine.rs) ---
+# PostgreSQL 15 and nginx (TLS in front of two instances); the tests start their own.
+test_packages+=(postgresql-15 nginx-light openssl)
+# --- end server beyond one machine ---
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")
@@ -53,6 +57,13 @@ if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
   echo "==> cargo install tauri-driver 2.x"
   cargo install tauri-driver --version '^2' --locked
 fi
+# --- server beyond one machine: s3s-fs, the S3 store the two-instance tests run against ---
+if [ "$mode" = test ] && ! command -v s3s-fs >/dev/null; then
+  # 0.14.1: the newest that builds with the workspace's Rust 1.95.
+  echo "==> cargo install s3s-fs 0.14.1"
+  cargo install s3s-fs --version 0.14.1 --features binary --locked
+fi
+# --- end server beyond one machine ---
 if [ "$mode" = test ] && ! command -v cargo-deny >/dev/null; then
   # Licence and ban checks of the dependency tree (deny.toml); ~4 min to build on 2 cores.
   echo "==> cargo install cargo-deny"

@@ -228,7 +228,8 @@ impl SyncError {
             | SyncError::Keyring(detail)
             | SyncError::Invalid(detail)
             | SyncError::Database(detail)
-            | SyncError::DamagedJob(detail) => message.with("detail", detail),
+            | SyncError::DamagedJob(detail)
+            | SyncError::UpdateSignature(detail) => message.with("detail", detail),
             SyncError::Server { status, detail } => {
                 message.with("status", *status).with("detail", detail)
             }

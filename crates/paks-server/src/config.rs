@@ -43,6 +43,15 @@ pub struct Config {
     /// Free disk space that uploads must leave untouched: a creation is refused with 507 when
     /// the disk could not hold every open upload's remaining bytes and this reserve.
     pub disk_reserve_bytes: u64,
+    /// `--database`: a SQLite file (default: `paks.sqlite3` in `data_dir`) or `postgres://…`,
+    /// which instances can share.
+    pub database: Option<String>,
+    /// `--storage`: a folder for the uploads (default: `uploads/` in `data_dir`) or
+    /// `s3://bucket/prefix`, which instances can share.
+    pub storage: Option<String>,
+    /// `--key-file`: the receipt signing key (default: `server-key.ed25519` in `data_dir`).
+    /// Instances behind one address are given the same file, so they sign with one key id.
+    pub key_file: Option<PathBuf>,
     /// Test hook: time a submission spends "processing" after claiming its idempotency key,
     /// so that tests can send a concurrent duplicate. Zero in production.
     pub submission_processing_delay: Duration,
@@ -78,19 +87,42 @@ impl Config {
             public_url: None,
             oai_admin_email: "paks-operator@example.org".into(),
             oai_page_size: 100,
+            database: None,
+            storage: None,
+            key_file: None,
         }
     }
 
+    /// The PostgreSQL URL, when `database` is one.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.database
+            .as_deref()
+            .filter(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"))
+    }
+
+    /// The S3 URL, when `storage` is one.
+    pub fn s3_url(&self) -> Option<&str> {
+        self.storage.as_deref().filter(|s| s.starts_with("s3://"))
+    }
+
+    /// The SQLite file (unless the database is PostgreSQL).
     pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("paks.sqlite3")
+        match &self.database {
+            Some(path) if self.postgres_url().is_none() => PathBuf::from(path),
+            _ => self.data_dir.join("paks.sqlite3"),
+        }
     }
 
     pub fn key_path(&self) -> PathBuf {
-        self.data_dir.join("server-key.ed25519")
+        self.key_file.clone().unwrap_or_else(|| self.data_dir.join("server-key.ed25519"))
     }
 
+    /// The uploads folder (unless the storage is S3).
     pub fn uploads_dir(&self) -> PathBuf {
-        self.data_dir.join("uploads")
+        match &self.storage {
+            Some(dir) if self.s3_url().is_none() => PathBuf::from(dir),
+            _ => self.data_dir.join("uploads"),
+        }
     }
 
     /// PAKS Desk release files, each named by its SHA-256.

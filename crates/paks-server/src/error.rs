@@ -11,6 +11,12 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("object storage error: {0}")]
+    ObjectStore(#[from] object_store::Error),
     #[error("JSON error: {0}")]
     Json(#[from] serde_json::Error),
     #[error("protocol error: {0}")]

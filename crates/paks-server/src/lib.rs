@@ -14,6 +14,8 @@ pub mod http;
 pub mod metadata;
 pub mod openapi;
 pub mod operator;
+pub mod pg_store;
+pub mod s3_store;
 pub mod signing_key;
 pub mod sqlite_store;
 pub mod upload_store;
@@ -29,20 +31,41 @@ pub use error::{Error, Result};
 use crate::disk_store::DiskUploadStore;
 use crate::http::{AppState, SharedState, UploadLocks};
 use crate::metadata::MetadataStore;
+use crate::pg_store::{PostgresMetadataStore, PostgresUploadLocks};
+use crate::s3_store::S3UploadStore;
 use crate::signing_key::ServerKey;
 use crate::sqlite_store::SqliteMetadataStore;
 use crate::upload_store::UploadStore;
 
 /// Opens (creating on first use) the data directory with the default stores. The directory is
 /// made private (0700) and the database files 0600.
+///
+/// With `config.database` a PostgreSQL URL or `config.storage` an S3 URL, those stores are used
+/// instead, and the upload lock is shared through PostgreSQL; this must then run inside a tokio
+/// runtime, off its async threads (see `pg_store`).
 pub fn open_state(config: Config) -> Result<AppState> {
     disk_store::create_private_dir(&config.data_dir)?;
-    let meta: Arc<dyn MetadataStore> =
-        Arc::new(SqliteMetadataStore::open(&config.database_path())?);
-    make_database_private(&config.database_path())?;
-    let uploads: Arc<dyn UploadStore> = Arc::new(DiskUploadStore::open(&config.uploads_dir())?);
+    let mut shared_locks = None;
+    let meta: Arc<dyn MetadataStore> = match config.postgres_url() {
+        Some(url) => {
+            let store = PostgresMetadataStore::connect(url)?;
+            shared_locks = Some(Arc::new(PostgresUploadLocks::new(&store)));
+            Arc::new(store)
+        }
+        None => {
+            let store = SqliteMetadataStore::open(&config.database_path())?;
+            make_database_private(&config.database_path())?;
+            Arc::new(store)
+        }
+    };
+    let uploads: Arc<dyn UploadStore> = match config.s3_url() {
+        Some(url) => Arc::new(S3UploadStore::open(url)?),
+        None => Arc::new(DiskUploadStore::open(&config.uploads_dir())?),
+    };
     let key = ServerKey::load_or_create(&config.key_path())?;
-    Ok(with_stores(config, meta, uploads, key))
+    let mut state = with_stores(config, meta, uploads, key);
+    state.locks.shared = shared_locks;
+    Ok(state)
 }
 
 /// SQLite creates its files with the process's umask (often 0644); its WAL and shared-memory
@@ -110,8 +133,11 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let state: SharedState = Arc::new(open_state(config)?);
-    serve_state(listener, state, shutdown).await
+    // Opening PostgreSQL or S3 blocks on this runtime: not on one of its async threads.
+    let state = tokio::task::spawn_blocking(move || open_state(config))
+        .await
+        .map_err(|e| Error::Join(e.to_string()))??;
+    serve_state(listener, Arc::new(state), shutdown).await
 }
 
 pub async fn serve_state(
@@ -119,7 +145,14 @@ pub async fn serve_state(
     state: SharedState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    recover_at_start_up(&state)?;
+    let recovering = state.clone();
+    tokio::task::spawn_blocking(move || recover_at_start_up(&recovering))
+        .await
+        .map_err(|e| Error::Join(e.to_string()))??;
+    let takeovers = state.locks.shared.clone().map(|shared| {
+        let listening = state.clone();
+        tokio::spawn(shared.listen(move |id| listening.locks.request_stop(id)))
+    });
     let sweeper_state = state.clone();
     let sweeper = tokio::spawn(async move {
         let mut tick = tokio::time::interval(sweeper_state.config.sweep_interval);
@@ -137,5 +170,8 @@ pub async fn serve_state(
     let app = http::router(state.clone());
     connections::serve(listener, app, &state.config, shutdown, || state.locks.release_all()).await;
     sweeper.abort();
+    if let Some(task) = takeovers {
+        task.abort();
+    }
     Ok(())
 }

@@ -17,6 +17,19 @@ struct Cli {
     /// Data directory: SQLite database, server key, uploads.
     #[arg(long, global = true, env = "PAKS_DATA", default_value = "paks-data")]
     data: PathBuf,
+    /// The database: a SQLite file (default: paks.sqlite3 in --data) or postgres://user:pw@host/db,
+    /// which several instances share.
+    #[arg(long, global = true, env = "PAKS_DATABASE")]
+    database: Option<String>,
+    /// Where uploads are kept: a folder (default: uploads/ in --data) or s3://bucket/prefix,
+    /// configured by AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL
+    /// and AWS_ALLOW_HTTP.
+    #[arg(long, global = true, env = "PAKS_STORAGE")]
+    storage: Option<String>,
+    /// The receipt signing key (default: server-key.ed25519 in --data); instances behind one
+    /// address are given the same file.
+    #[arg(long, global = true, env = "PAKS_KEY_FILE")]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -203,9 +216,24 @@ enum ReviewCommand {
     Withdraw { id: Uuid },
 }
 
-fn metadata(data: &std::path::Path) -> anyhow::Result<SqliteMetadataStore> {
+impl Cli {
+    fn config(&self) -> Config {
+        let mut config = Config::new(&self.data);
+        config.database = self.database.clone();
+        config.storage = self.storage.clone();
+        config.key_file = self.key_file.clone();
+        config
+    }
+}
+
+/// The metadata store of `config`; a PostgreSQL one runs on the runtime entered by the caller.
+fn metadata(config: &Config) -> anyhow::Result<Box<dyn MetadataStore>> {
+    if let Some(url) = config.postgres_url() {
+        return Ok(Box::new(paks_server::pg_store::PostgresMetadataStore::connect(url)?));
+    }
+    let data = &config.data_dir;
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-    Ok(SqliteMetadataStore::open(&Config::new(data).database_path())?)
+    Ok(Box::new(SqliteMetadataStore::open(&config.database_path())?))
 }
 
 async fn shutdown_signal() {
@@ -240,6 +268,10 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let base_config = cli.config();
+    // The PostgreSQL and S3 stores run their requests on a tokio runtime.
+    let runtime = tokio::runtime::Runtime::new()?;
+    let entered = runtime.enter();
     match cli.command {
         Command::Serve {
             listen,
@@ -253,7 +285,7 @@ fn main() -> anyhow::Result<()> {
             oai_admin_email,
             limits,
         } => {
-            let mut config = Config::new(&cli.data);
+            let mut config = base_config;
             config.name = name;
             config.max_upload_size = max_upload_size;
             config.upload_ttl = Duration::from_secs(upload_ttl_hours * 3600);
@@ -268,7 +300,7 @@ fn main() -> anyhow::Result<()> {
             config.public_url = public_url;
             config.oai_admin_email = oai_admin_email;
             limits.apply(&mut config);
-            let runtime = tokio::runtime::Runtime::new()?;
+            drop(entered);
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(listen)
                     .await
@@ -284,12 +316,13 @@ fn main() -> anyhow::Result<()> {
             runtime.shutdown_timeout(Duration::from_secs(5));
         }
         Command::FocalPoint { command } => {
-            let store = metadata(&cli.data)?;
+            let store = metadata(&base_config)?;
+            let store = &*store;
             match command {
                 FocalPointCommand::Add { country, name, email, valid_days } => {
                     let days = (valid_days > 0).then_some(valid_days);
                     let (fp, token) =
-                        operator::add_focal_point(&store, &country, &name, &email, days)?;
+                        operator::add_focal_point(store, &country, &name, &email, days)?;
                     println!("focal point {} ({}, {}) registered", fp.id, fp.country, fp.name);
                     if let Some(e) = &fp.expires_at {
                         println!("token expires {e}");
@@ -308,13 +341,14 @@ fn main() -> anyhow::Result<()> {
                     }
                 }
                 FocalPointCommand::Revoke { id } => {
-                    operator::revoke_focal_point(&store, id)?;
+                    operator::revoke_focal_point(store, id)?;
                     println!("focal point {id}: token revoked");
                 }
             }
         }
         Command::Review { command } => {
-            let store = metadata(&cli.data)?;
+            let store = metadata(&base_config)?;
+            let store = &*store;
             let print = |r: &paks_server::metadata::SubmissionRecord| {
                 println!(
                     "{}\t{}\t{}\tv{}\t{}\t{}",
@@ -354,26 +388,26 @@ fn main() -> anyhow::Result<()> {
                     println!("{}", serde_json::to_string_pretty(&case)?);
                 }
                 ReviewCommand::Start { id } => {
-                    print(&operator::set_state(&store, id, SubmissionState::UnderReview, None)?)
+                    print(&operator::set_state(store, id, SubmissionState::UnderReview, None)?)
                 }
                 ReviewCommand::Publish { id } => {
-                    print(&operator::set_state(&store, id, SubmissionState::Published, None)?)
+                    print(&operator::set_state(store, id, SubmissionState::Published, None)?)
                 }
                 ReviewCommand::RequestChanges { id, comment } => print(&operator::set_state(
-                    &store,
+                    store,
                     id,
                     SubmissionState::ChangesRequested,
                     Some(&comment),
                 )?),
                 ReviewCommand::Withdraw { id } => {
-                    let case_uid = operator::withdraw_case(&store, id)?;
+                    let case_uid = operator::withdraw_case(store, id)?;
                     println!("withdrawn\t{case_uid}");
                 }
             }
         }
         Command::ImportBag { file, focal_point } => {
-            let state = std::sync::Arc::new(paks_server::open_state(Config::new(&cli.data))?);
-            let runtime = tokio::runtime::Runtime::new()?;
+            let state = std::sync::Arc::new(paks_server::open_state(base_config)?);
+            drop(entered);
             let who = paks_server::handcarry::Submitter::Operator(focal_point);
             match runtime.block_on(paks_server::handcarry::import_file(&state, who, &file)) {
                 Ok(res) => {
@@ -394,12 +428,13 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Release { command } => {
-            let store = metadata(&cli.data)?;
-            let config = Config::new(&cli.data);
+            let store = metadata(&base_config)?;
+            let store = &*store;
+            let config = &base_config;
             match command {
                 ReleaseCommand::Add { version, target, file, signature, notes } => {
                     let r = paks_server::desk_releases::add(
-                        &config, &store, &version, &target, &file, &signature, &notes,
+                        config, store, &version, &target, &file, &signature, &notes,
                     )?;
                     println!(
                         "release {} for {}-{} published: {} ({} bytes, sha256 {})",
@@ -419,9 +454,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Key => {
             std::fs::create_dir_all(&cli.data)?;
-            let key = paks_server::signing_key::ServerKey::load_or_create(
-                &Config::new(&cli.data).key_path(),
-            )?;
+            let key = paks_server::signing_key::ServerKey::load_or_create(&base_config.key_path())?;
             println!("{}", key.public_key_base64());
         }
         Command::Openapi => {

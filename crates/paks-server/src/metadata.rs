@@ -232,4 +232,17 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn add_desk_release(&self, release: &DeskRelease) -> Result<bool>;
     /// Every release of `target` and `arch`, in no order.
     fn desk_releases(&self, target: &str, arch: &str) -> Result<Vec<DeskRelease>>;
+
+    /// Takes one request's token from `focal_point_id`'s bucket (`burst` tokens, refilled at
+    /// `per_second`) kept in the store, so that every instance sharing the store shares the
+    /// limit; `Err(wait)` inside when the bucket is empty. `None`: this store keeps no buckets,
+    /// the process's own `RateLimiter` decides (one instance).
+    fn take_rate_token(
+        &self,
+        _focal_point_id: i64,
+        _burst: u32,
+        _per_second: f64,
+    ) -> Result<Option<std::result::Result<(), std::time::Duration>>> {
+        Ok(None)
+    }
 }

@@ -176,7 +176,13 @@ pub async fn authenticate(state: &SharedState, headers: &HeaderMap) -> ApiResult
             return Err(unauthorized("this API token has expired"));
         }
     }
-    if let Err(wait) = state.limiter.check(fp.id) {
+    let (meta, id) = (state.meta.clone(), fp.id);
+    let (burst, per_second) = (state.config.rate_limit_burst, state.config.rate_limit_per_second);
+    let verdict = match blocking(move || meta.take_rate_token(id, burst, per_second)).await? {
+        Some(shared) => shared,
+        None => state.limiter.check(fp.id),
+    };
+    if let Err(wait) = verdict {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut p = ProblemResponse::new(
             ProblemType::RateLimited,

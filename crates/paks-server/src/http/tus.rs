@@ -23,6 +23,7 @@ use super::route_table::RouteTable;
 use super::{ApiResult, ProblemResponse, SharedState, authenticate, blocking, paths};
 use crate::error::Error;
 use crate::metadata::FocalPoint;
+use crate::pg_store::{PostgresUploadLocks, SharedUploadLock};
 use crate::upload_store::{UploadInfo, UploadState};
 
 pub const TUS_VERSION: &str = "1.0.0";
@@ -65,6 +66,9 @@ pub(crate) struct UploadLocks {
     held: Arc<Mutex<HashMap<Uuid, Arc<LockSlot>>>>,
     /// Makes a creation's quota check and the creation one step.
     creation: tokio::sync::Mutex<()>,
+    /// The same lock across instances sharing a PostgreSQL database, taken after this
+    /// instance's own.
+    pub(crate) shared: Option<Arc<PostgresUploadLocks>>,
 }
 
 struct LockSlot {
@@ -74,6 +78,8 @@ struct LockSlot {
 }
 
 pub(crate) struct UploadLock {
+    /// Let go of before `permit`, so that the next request of this instance finds it free.
+    shared: Option<SharedUploadLock>,
     id: Uuid,
     slot: Arc<LockSlot>,
     held: Arc<Mutex<HashMap<Uuid, Arc<LockSlot>>>>,
@@ -110,13 +116,33 @@ impl UploadLocks {
                 }
             }
         };
+        let shared = match &self.shared {
+            Some(shared) => match lock_across_instances(shared, id).await {
+                Ok(held) => Some(held),
+                Err(problem) => {
+                    drop(permit);
+                    forget_if_unused(&self.held, id, &slot);
+                    return Err(problem);
+                }
+            },
+            None => None,
+        };
         Ok(UploadLock {
+            shared,
             id,
             stop: slot.stop.subscribe(),
             slot,
             held: self.held.clone(),
             permit: Some(permit),
         })
+    }
+
+    /// Asks the request of this instance holding `id`, if any, to stop (another instance wants
+    /// the upload).
+    pub(crate) fn request_stop(&self, id: Uuid) {
+        if let Some(slot) = self.held().get(&id) {
+            slot.stop.send_modify(|n| *n += 1);
+        }
     }
 
     /// Asks every request holding an upload to stop (at shutdown).
@@ -126,6 +152,35 @@ impl UploadLocks {
         }
     }
 }
+
+/// Takes `id`'s advisory lock, asking the instance holding it to stop and waiting up to
+/// `TAKEOVER_WAIT` for it to let go.
+async fn lock_across_instances(
+    shared: &PostgresUploadLocks,
+    id: Uuid,
+) -> ApiResult<SharedUploadLock> {
+    let deadline = tokio::time::Instant::now() + TAKEOVER_WAIT;
+    let mut asked = false;
+    loop {
+        if let Some(held) = shared.try_lock(id).await? {
+            return Ok(held);
+        }
+        if !asked {
+            shared.request_stop(id).await?;
+            asked = true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ProblemResponse::new(
+                ProblemType::UploadLocked,
+                "another request is writing to this upload; retry shortly",
+            ));
+        }
+        tokio::time::sleep(SHARED_LOCK_POLL).await;
+    }
+}
+
+/// How often a request waiting for another instance's upload lock tries again.
+const SHARED_LOCK_POLL: Duration = Duration::from_millis(50);
 
 /// Removes `id`'s slot when nobody but the map and the caller holds it.
 fn forget_if_unused(held: &Mutex<HashMap<Uuid, Arc<LockSlot>>>, id: Uuid, slot: &Arc<LockSlot>) {
@@ -146,6 +201,7 @@ impl UploadLock {
 
 impl Drop for UploadLock {
     fn drop(&mut self) {
+        self.shared.take();
         self.permit.take();
         forget_if_unused(&self.held, self.id, &self.slot);
     }

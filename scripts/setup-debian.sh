@@ -15,6 +15,16 @@ app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libssl-
 # dbus + gnome-keyring: a real Secret Service (on a private session bus) for the token tests.
 test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writer dbus
   gnome-keyring)
+# --- OCR (issue 21, docs/extraction.md) ---
+# The extraction worker runs tesseract on scanned pages (rendered by poppler's pdftoppm) and
+# pictures, in the region's scripts. The tests render their scans with pango-view and
+# Debian's fonts and make image-only PDFs with img2pdf.
+app_packages+=(tesseract-ocr poppler-utils)
+for lang in eng fra rus chi-sim chi-tra lao khm tha mya nep ben dzo mon; do
+  app_packages+=("tesseract-ocr-$lang")
+done
+test_packages+=(img2pdf pango1.0-tools fonts-noto-core fonts-noto-cjk)
+# --- end OCR ---
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

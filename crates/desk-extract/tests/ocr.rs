@@ -63,18 +63,18 @@ fn all_text(e: &desk_extract::Extraction) -> String {
 
 /// A scanned page of each script is read, and a word of it is found in the text.
 fn assert_scan_is_searchable(languages: &str, font: &str, text: &str, words: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let png = render(dir.path(), "page", font, text);
     let pdf = scanned_pdf(dir.path(), "scan", &[png]);
 
-    let without_ocr = run_isolated(&pdf, &limits(""), &worker()).unwrap();
+    let without_ocr = run_isolated(&pdf, &limits(""), &worker()).expect("the worker runs");
     assert!(
         matches!(without_ocr.outcome, Outcome::NoTextLayer { pages: 1, .. }),
         "the PDF has no text layer: {:?}",
         without_ocr.outcome
     );
 
-    let e = run_isolated(&pdf, &limits(languages), &worker()).unwrap();
+    let e = run_isolated(&pdf, &limits(languages), &worker()).expect("the worker runs");
     let Outcome::OcrIndexed { pages: 1, ocr_pages: 1, confidence, .. } = e.outcome else {
         panic!("{languages}: {:?}", e.outcome)
     };
@@ -229,12 +229,12 @@ fn noise_png(path: &Path) {
         seed ^= seed << 5;
         pixels.push((seed >> 24) as u8);
     }
-    let file = std::fs::File::create(path).unwrap();
+    let file = std::fs::File::create(path).expect("writing the noise picture");
     let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w, h);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().unwrap();
-    writer.write_image_data(&pixels).unwrap();
+    let mut writer = encoder.write_header().expect("writing the noise picture");
+    writer.write_image_data(&pixels).expect("writing the noise picture");
 }
 
 #[test]

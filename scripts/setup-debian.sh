@@ -24,6 +24,18 @@ test_packages+=(fonts-noto-core fonts-noto-cjk)
 # PostgreSQL 15 and nginx (TLS in front of two instances); the tests start their own.
 test_packages+=(postgresql-15 nginx-light openssl)
 # --- end server beyond one machine ---
+# --- OCR (issue 21, docs/extraction.md) ---
+# The extraction worker runs tesseract on scanned pages (rendered by poppler's pdftoppm) and
+# pictures, in the region's scripts. The tests render their scans with pango-view and
+# Debian's fonts and make image-only PDFs with img2pdf.
+app_packages+=(tesseract-ocr poppler-utils)
+for lang in eng fra rus chi-sim chi-tra lao khm tha mya nep ben dzo mon; do
+  app_packages+=("tesseract-ocr-$lang")
+done
+test_packages+=(img2pdf pango1.0-tools) # and the Noto fonts above
+# Issue 19: xml.xsd for the OAI-PMH schema check (see the oai-venv step below).
+test_packages+=(docbook5-xml)
+# --- end OCR ---
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

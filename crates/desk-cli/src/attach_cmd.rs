@@ -43,6 +43,10 @@ pub struct ExtractArgs {
     file: PathBuf,
     #[arg(long)]
     json: bool,
+    /// Tesseract languages for pages without text and pictures, e.g. `lao+eng`; `none`
+    /// turns OCR off.
+    #[arg(long, default_value = "eng")]
+    ocr_lang: String,
 }
 
 fn worker() -> anyhow::Result<WorkerCommand> {
@@ -171,7 +175,9 @@ struct ExtractReport<'a> {
 }
 
 pub fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
-    let extraction = desk_extract::run_isolated(&args.file, &Limits::default(), &worker()?)?;
+    let ocr_languages = if args.ocr_lang == "none" { String::new() } else { args.ocr_lang };
+    let limits = Limits { ocr_languages, ..Limits::default() };
+    let extraction = desk_extract::run_isolated(&args.file, &limits, &worker()?)?;
     let report = ExtractReport {
         status: desk_core::IndexStatus::of(&extraction.outcome),
         message: extraction.outcome.message(),
@@ -187,7 +193,15 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
             extraction.engine
         );
         for unit in &extraction.units {
-            println!("\n--- {} {} ---\n{}", unit.label, unit.number, unit.text);
+            let reading = extraction.pages.iter().find(|p| p.number == unit.number);
+            let read_by = match reading {
+                Some(p) => match p.confidence {
+                    Some(c) => format!(" ({}, confidence {c} %)", p.engine),
+                    None => format!(" ({})", p.engine),
+                },
+                None => String::new(),
+            };
+            println!("\n--- {} {}{read_by} ---\n{}", unit.label, unit.number, unit.text);
             if let Some(notes) = &unit.notes {
                 println!("[notes] {notes}");
             }

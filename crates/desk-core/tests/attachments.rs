@@ -117,7 +117,7 @@ fn outcomes_are_recorded_in_plain_words() {
     let case = store.create_case("Outcomes", Some("NPL")).unwrap();
     let cases = [
         ("encrypted_user_password.pdf", IndexStatus::PasswordProtected, "Password-protected"),
-        ("scanned.pdf", IndexStatus::NoTextLayer, "No text layer"),
+        ("scanned.pdf", IndexStatus::NoTextLayer, "No words recognised"),
         ("three_pages.pdf", IndexStatus::Indexed, "Indexed: 3 pages"),
     ];
     for (name, status, words) in cases {

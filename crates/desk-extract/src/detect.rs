@@ -156,6 +156,8 @@ pub(crate) fn detect_from<R: Read + Seek>(
         (DocKind::Png, true)
     } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         (DocKind::Jpeg, true)
+    } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+        (DocKind::Tiff, true)
     } else if find(&head, b"%PDF-").is_some() {
         (DocKind::Pdf, true)
     } else {

@@ -18,6 +18,8 @@ pub enum ExtractError {
     WorkerFailed(String),
     #[error("bad extraction job: {0}")]
     BadJob(String),
+    #[error("the extraction was cancelled")]
+    Cancelled,
 }
 
 /// Why a document's text could not be read; becomes an [`crate::Outcome`].

@@ -7,10 +7,11 @@ use std::time::Instant;
 use crate::archive::Archive;
 use crate::detect::{FileSource, OpenedZip, detect_keeping_archive};
 use crate::error::{DocError, ExtractError};
-use crate::extraction::{Extraction, Outcome};
+use crate::extraction::Extraction;
 use crate::kind::DocKind;
 use crate::limits::Limits;
-use crate::{odf, ooxml, pdf, soffice, xlsx};
+use crate::ocr::OcrProgress;
+use crate::{ocr, odf, ooxml, pdf, soffice, xlsx};
 
 /// Extracts the text of `path` in this process. Meant for the worker: a hostile document
 /// can still exhaust memory or loop here, which only [`crate::run_isolated`] contains.
@@ -26,6 +27,17 @@ pub fn extract_reporting(
     limits: &Limits,
     on_count: &mut dyn FnMut(u32),
 ) -> Result<Extraction, ExtractError> {
+    extract_watched(path, limits, on_count, &mut |_| {})
+}
+
+/// Like [`extract_reporting`], telling `on_ocr` how many pages OCR will read and how many
+/// it has read.
+pub(crate) fn extract_watched(
+    path: &Path,
+    limits: &Limits,
+    on_count: &mut dyn FnMut(u32),
+    on_ocr: &mut dyn FnMut(OcrProgress),
+) -> Result<Extraction, ExtractError> {
     let started = Instant::now();
     let (detected, archive) = detect_keeping_archive(path)?;
     let kind = detected.kind;
@@ -37,7 +49,7 @@ pub fn extract_reporting(
             limits.max_file_bytes >> 20
         )))
     } else {
-        catch_unwind(AssertUnwindSafe(|| by_kind(path, kind, archive, limits, on_count)))
+        catch_unwind(AssertUnwindSafe(|| by_kind(path, kind, archive, limits, on_count, on_ocr)))
             .unwrap_or_else(|_| Err(DocError::damaged("the text reader crashed on it")))
     };
     let mut extraction = match result {
@@ -59,6 +71,7 @@ fn by_kind(
     detected_archive: Option<OpenedZip>,
     limits: &Limits,
     on_count: &mut dyn FnMut(u32),
+    on_ocr: &mut dyn FnMut(OcrProgress),
 ) -> Result<Extraction, DocError> {
     let open = || match detected_archive {
         Some(mut archive) => {
@@ -73,7 +86,7 @@ fn by_kind(
     match kind {
         DocKind::Pdf => {
             let bytes = std::fs::read(path).map_err(DocError::Io)?;
-            pdf::extract(&bytes, limits, on_count)
+            pdf::extract(path, &bytes, limits, on_count, on_ocr)
         }
         DocKind::Pptx
         | DocKind::Ppsx
@@ -90,11 +103,10 @@ fn by_kind(
             e.engine = format!("libreoffice+{}", e.engine);
             Ok(e)
         }
-        DocKind::Png | DocKind::Jpeg => Ok(Extraction::without_text(
-            kind,
-            "none",
-            Outcome::NoTextLayer { pages: 1, unit: "page".to_string() },
-        )),
+        DocKind::Png | DocKind::Jpeg | DocKind::Tiff => {
+            on_count(1);
+            ocr::picture(path, kind, limits, on_ocr)
+        }
         DocKind::EncryptedOoxml => Err(DocError::PasswordProtected),
         DocKind::Xls => {
             Err(DocError::NotSupported("old Excel workbooks (.xls) are not indexed".into()))

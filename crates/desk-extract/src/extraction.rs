@@ -31,10 +31,26 @@ pub enum Outcome {
         failed_pages: Vec<u32>,
         capped: bool,
     },
+    /// Indexed, some or all pages read from the scan by OCR.
+    OcrIndexed {
+        pages: u32,
+        chars: u64,
+        unit: String,
+        /// Pages read by OCR.
+        ocr_pages: u32,
+        /// Tesseract's mean word confidence over those pages, 0–100.
+        confidence: u8,
+    },
     /// A scan or a picture: nothing to search without OCR.
     NoTextLayer {
         pages: u32,
         unit: String,
+    },
+    /// A scan or a picture read by OCR in which no words were recognised.
+    NoTextRecognised {
+        pages: u32,
+        unit: String,
+        languages: String,
     },
     PasswordProtected,
     Damaged {
@@ -79,6 +95,26 @@ impl Outcome {
                 }
                 s
             }
+            Self::OcrIndexed { pages, chars, unit, ocr_pages, confidence } => {
+                if ocr_pages >= pages {
+                    format!(
+                        "Read by OCR: {}, {} characters (confidence {confidence} %).",
+                        plural(*pages, unit),
+                        thousands(*chars)
+                    )
+                } else {
+                    format!(
+                        "Indexed: {}, {} characters; {ocr_pages} of them read from the scan by \
+                         OCR (confidence {confidence} %).",
+                        plural(*pages, unit),
+                        thousands(*chars)
+                    )
+                }
+            }
+            Self::NoTextRecognised { languages, .. } => format!(
+                "No words recognised: OCR ({languages}) found no readable text in this scan or \
+                 picture. {KEPT}"
+            ),
             Self::NoTextLayer { .. } => "No text layer: this looks like a scan or a picture, so \
                  its words cannot be searched."
                 .to_string(),
@@ -97,7 +133,7 @@ impl Outcome {
 
     /// True when some text of the file is searchable.
     pub fn has_text(&self) -> bool {
-        matches!(self, Self::Indexed { .. } | Self::PartlyIndexed { .. })
+        matches!(self, Self::Indexed { .. } | Self::PartlyIndexed { .. } | Self::OcrIndexed { .. })
     }
 }
 
@@ -117,6 +153,17 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// Which engine read one page, and how sure OCR was of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageReading {
+    pub number: u32,
+    /// "pdf-extract", "pdf_oxide" or "ocr".
+    pub engine: String,
+    /// OCR's mean word confidence, 0–100; only for pages read by OCR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
+}
+
 /// Everything learnt from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extraction {
@@ -132,6 +179,9 @@ pub struct Extraction {
     /// True when text was dropped at the character cap.
     pub capped: bool,
     pub elapsed_ms: u64,
+    /// The engine of each page, for PDFs and pictures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<PageReading>,
 }
 
 impl Extraction {
@@ -146,6 +196,7 @@ impl Extraction {
             chars: 0,
             capped: false,
             elapsed_ms: 0,
+            pages: Vec::new(),
         }
     }
 
@@ -195,6 +246,7 @@ impl Extraction {
             capped: collected.capped,
             units: collected.units,
             elapsed_ms: 0,
+            pages: Vec::new(),
         }
     }
 }

@@ -19,7 +19,8 @@ use crate::pdf;
 
 /// The real caps, except a small character cap, so that inputs reach it often.
 fn limits() -> Limits {
-    Limits { max_chars: 2_000, ..Limits::default() }
+    // No OCR: fuzzing is about the parsers, and the PDF is not on disk for a renderer.
+    Limits { max_chars: 2_000, ocr_languages: String::new(), ..Limits::default() }
 }
 
 /// Names a fuzz input may carry, picked by its last byte: detection also weighs the extension.
@@ -89,7 +90,8 @@ pub fn odf(data: &[u8]) {
 pub fn pdf(data: &[u8]) {
     let limits = limits();
     let mut counts = Vec::new();
-    let result = pdf::extract(data, &limits, &mut |n| counts.push(n));
+    let result =
+        pdf::extract(std::path::Path::new(""), data, &limits, &mut |n| counts.push(n), &mut |_| {});
     check(result, &limits, &counts);
 }
 

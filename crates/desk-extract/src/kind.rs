@@ -16,6 +16,7 @@ pub enum DocKind {
     Xlsx,
     Png,
     Jpeg,
+    Tiff,
     /// An old Excel workbook: recognised so the message can name it, but not indexed.
     Xls,
     /// An OOXML file (docx, pptx, xlsx …) encrypted with a password: an OLE2 container
@@ -43,6 +44,7 @@ impl DocKind {
             Self::Xlsx => "Excel workbook (.xlsx)",
             Self::Png => "PNG picture",
             Self::Jpeg => "JPEG picture",
+            Self::Tiff => "TIFF picture",
             Self::Xls => "old Excel workbook (.xls)",
             Self::EncryptedOoxml => "password-protected Office file",
             Self::OtherOle2 => "Microsoft compound file (OLE2) of another kind",
@@ -65,6 +67,7 @@ impl DocKind {
             "xlsx" | "xlsm" => Self::Xlsx,
             "png" => Self::Png,
             "jpg" | "jpeg" | "jpe" | "jfif" => Self::Jpeg,
+            "tif" | "tiff" => Self::Tiff,
             "xls" => Self::Xls,
             _ => return None,
         };

@@ -12,6 +12,7 @@ mod extraction;
 pub mod fuzzing;
 mod kind;
 mod limits;
+mod ocr;
 mod odf;
 mod ole;
 mod ooxml;
@@ -24,10 +25,14 @@ mod xml;
 pub use detect::{Detected, detect, detect_reader};
 pub use error::ExtractError;
 pub use extract::{extract_in_process, extract_reporting};
-pub use extraction::{Extraction, Outcome, TextUnit};
+pub use extraction::{Extraction, Outcome, PageReading, TextUnit};
 pub use kind::DocKind;
 pub use limits::Limits;
+pub use ocr::ocr_languages_for;
 pub use soffice::find_soffice;
+pub use worker::{
+    OcrStatus, WORKER_ARG, WorkerCommand, run_isolated, run_isolated_watched,
+    run_worker_if_requested, worker_main,
+};
 #[cfg(feature = "test-hooks")]
 pub use worker::{TestHook, run_isolated_with_hook};
-pub use worker::{WORKER_ARG, WorkerCommand, run_isolated, run_worker_if_requested, worker_main};

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Bounds on one extraction job. All sizes in bytes, all times in milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Limits {
     /// Characters of text kept per file (Zotero keeps 500,000); past it the file is
     /// partly indexed.
@@ -26,6 +27,15 @@ pub struct Limits {
     pub max_timeout_ms: u64,
     /// Time allowed to one LibreOffice conversion.
     pub soffice_timeout_ms: u64,
+    /// Tesseract languages for pages without text and for pictures, e.g. `lao+eng`
+    /// (see [`crate::ocr_languages_for`]); empty turns OCR off.
+    pub ocr_languages: String,
+    /// Resolution pages are rendered at for OCR.
+    pub ocr_dpi: u32,
+    /// Time added per page the worker reads by OCR.
+    pub ocr_page_timeout_ms: u64,
+    /// Ceiling on a job that reads pages by OCR, however many.
+    pub max_ocr_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -41,6 +51,10 @@ impl Default for Limits {
             per_page_timeout_ms: 1_000,
             max_timeout_ms: 10 * 60_000,
             soffice_timeout_ms: 120_000,
+            ocr_languages: "eng".to_string(),
+            ocr_dpi: 300,
+            ocr_page_timeout_ms: 60_000,
+            max_ocr_timeout_ms: 6 * 60 * 60_000,
         }
     }
 }
@@ -52,6 +66,18 @@ impl Limits {
             .base_timeout_ms
             .saturating_add(self.per_page_timeout_ms.saturating_mul(u64::from(pages)))
             .min(self.max_timeout_ms.max(self.base_timeout_ms));
+        Duration::from_millis(ms)
+    }
+
+    /// Wall-clock time allowed to a job of `pages` units of which `ocr_pages` are read by OCR.
+    pub fn timeout_with_ocr(&self, pages: u32, ocr_pages: u32) -> Duration {
+        if ocr_pages == 0 {
+            return self.timeout_for(pages);
+        }
+        let base = u64::try_from(self.timeout_for(pages).as_millis()).unwrap_or(u64::MAX);
+        let ms = base
+            .saturating_add(self.ocr_page_timeout_ms.saturating_mul(u64::from(ocr_pages)))
+            .min(self.max_ocr_timeout_ms.max(base));
         Duration::from_millis(ms)
     }
 }

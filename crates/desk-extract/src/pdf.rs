@@ -8,9 +8,10 @@ use std::rc::Rc;
 
 use crate::detect::find;
 use crate::error::DocError;
-use crate::extraction::{Collector, Extraction};
+use crate::extraction::{Collector, Extraction, Outcome, PageReading};
 use crate::kind::DocKind;
 use crate::limits::Limits;
+use crate::ocr::{self, Ocr, OcrProgress};
 
 const ENGINE_1: &str = "pdf-extract";
 const ENGINE_2: &str = "pdf_oxide";
@@ -25,9 +26,11 @@ enum PageRead {
 }
 
 pub(crate) fn extract(
+    path: &std::path::Path,
     bytes: &[u8],
     limits: &Limits,
     on_count: &mut dyn FnMut(u32),
+    on_ocr: &mut dyn FnMut(OcrProgress),
 ) -> Result<Extraction, DocError> {
     // Some engines return empty "ok" text for a password-protected file, so the
     // encryption dictionary is looked for in the raw bytes first.
@@ -50,19 +53,19 @@ pub(crate) fn extract(
         Err(FirstEngine::Unusable(reason)) => load_error = Some(reason),
     }
 
-    // A blank page among pages of text is most likely blank (a figure, a separator), and a
-    // second engine would not find more; near-empty pages are retried only when most are.
-    let blank = pages.values().filter(|r| near_empty(r)).count();
-    let mostly_empty = blank * 2 > pages.len();
+    // A near-empty page among pages of text may be a separator, or a page pdf-extract could
+    // not decode (a CJK/Latin mix loses whole pages): the second engine reads every one.
     let retry: Vec<u32> = if load_error.is_some() {
         Vec::new()
     } else {
         pages
             .iter()
-            .filter(|(_, r)| failed_or_garbled(r) || (mostly_empty && near_empty(r)))
+            .filter(|(_, r)| failed_or_garbled(r) || near_empty(r))
             .map(|(n, _)| *n)
             .collect()
     };
+    let first_name = if load_error.is_some() { ENGINE_2 } else { ENGINE_1 };
+    let mut engines: BTreeMap<u32, &'static str> = BTreeMap::new();
     let mut used_second = false;
     if load_error.is_some() || !retry.is_empty() {
         match catch_unwind(AssertUnwindSafe(|| second_engine_open(bytes, encrypted))) {
@@ -90,6 +93,7 @@ pub(crate) fn extract(
                     };
                     if better {
                         used_second = true;
+                        engines.insert(n, ENGINE_2);
                         pages.insert(n, second);
                     }
                 }
@@ -111,11 +115,58 @@ pub(crate) fn extract(
         }
     }
 
-    let engine = match (load_error.is_some(), used_second) {
+    let mut engine = match (load_error.is_some(), used_second) {
         (true, _) => ENGINE_2,
         (false, true) => "pdf-extract+pdf_oxide",
         (false, false) => ENGINE_1,
-    };
+    }
+    .to_string();
+    let mut confidences: BTreeMap<u32, u8> = BTreeMap::new();
+    let mut ocr_tried = 0usize;
+    let todo: Vec<u32> = pages
+        .iter()
+        .filter(|(_, r)| matches!(r, PageRead::Failed) || near_empty(r))
+        .map(|(n, _)| *n)
+        .collect();
+    // Looked for only when a page needs it: finding it runs `tesseract --list-langs`.
+    let ocr = if todo.is_empty() { None } else { Ocr::find(limits).filter(Ocr::can_render_pdf) };
+    if let Some(ocr) = &ocr {
+        {
+            let scratch = tempfile::tempdir().map_err(DocError::Io)?;
+            let total = u32::try_from(todo.len()).unwrap_or(u32::MAX);
+            on_ocr(OcrProgress::Planned(total));
+            let mut chars: usize = pages
+                .values()
+                .map(|r| if let PageRead::Text(t) = r { t.chars().count() } else { 0 })
+                .sum();
+            for (done, n) in todo.into_iter().enumerate() {
+                if chars > limits.max_chars {
+                    break;
+                }
+                ocr_tried += 1;
+                if let Ok(read) = ocr.read_pdf_page(path, n, scratch.path()) {
+                    confidences.insert(n, read.confidence);
+                    engines.insert(n, ocr::ENGINE);
+                    if !read.text.is_empty() {
+                        chars += read.text.chars().count();
+                        pages.insert(n, PageRead::Text(read.text));
+                    }
+                }
+                on_ocr(OcrProgress::Done(u32::try_from(done + 1).unwrap_or(u32::MAX)));
+            }
+            if !confidences.is_empty() {
+                engine.push_str("+ocr");
+            }
+        }
+    }
+    let readings: Vec<PageReading> = pages
+        .keys()
+        .map(|n| PageReading {
+            number: *n,
+            engine: engines.get(n).copied().unwrap_or(first_name).to_string(),
+            confidence: confidences.get(n).copied(),
+        })
+        .collect();
     let total = u32::try_from(pages.len()).unwrap_or(u32::MAX);
     let mut collector = Collector::new(DocKind::Pdf, limits.max_chars);
     let mut failed = Vec::new();
@@ -133,10 +184,33 @@ pub(crate) fn extract(
     }
     let collected = collector.finish();
     let all_blank = failed.is_empty() && collected.units.iter().all(|u| u.text.trim().is_empty());
-    if all_blank && encrypted {
+    if all_blank && encrypted && ocr_tried == 0 {
         return Err(DocError::PasswordProtected);
     }
-    Ok(Extraction::from_units(DocKind::Pdf, engine, collected, failed, total))
+    let ocr_text: Vec<(usize, u8)> = collected
+        .units
+        .iter()
+        .filter_map(|u| Some((u.text.chars().count(), *confidences.get(&u.number)?)))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    let mut extraction = Extraction::from_units(DocKind::Pdf, &engine, collected, failed, total);
+    extraction.pages = readings;
+    extraction.outcome = match extraction.outcome {
+        Outcome::Indexed { pages, chars, unit } if !ocr_text.is_empty() => Outcome::OcrIndexed {
+            pages,
+            chars,
+            unit,
+            ocr_pages: u32::try_from(ocr_text.len()).unwrap_or(u32::MAX),
+            confidence: ocr::weighted_confidence(&ocr_text),
+        },
+        Outcome::NoTextLayer { pages, unit } if ocr_tried > 0 => Outcome::NoTextRecognised {
+            pages,
+            unit,
+            languages: ocr.as_ref().map(|o| o.languages().to_string()).unwrap_or_default(),
+        },
+        other => other,
+    };
+    Ok(extraction)
 }
 
 fn page_numbers(doc: &pdf_extract::Document) -> Vec<u32> {

@@ -9,6 +9,7 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -16,14 +17,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::detect;
 use crate::error::ExtractError;
-use crate::extract::{extract_in_process, extract_reporting};
+use crate::extract::{extract_in_process, extract_watched};
 use crate::extraction::{Extraction, Outcome};
 use crate::kind::DocKind;
 use crate::limits::Limits;
+use crate::ocr::OcrProgress;
 
 /// The argument with which a host binary is re-executed as the worker.
 pub const WORKER_ARG: &str = "--extract-worker";
 const PAGES_PREFIX: &str = "\u{1e}paks-extract-pages ";
+const OCR_PLANNED_PREFIX: &str = "\u{1e}paks-extract-ocr-planned ";
+const OCR_DONE_PREFIX: &str = "\u{1e}paks-extract-ocr-done ";
+/// How often a running job looks at its cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
 const MAX_JOB_BYTES: u64 = 1 << 20;
 const STDERR_TAIL: usize = 8 * 1024;
 
@@ -164,10 +170,19 @@ pub fn worker_main() -> ExitCode {
         let _ = writeln!(out, "{PAGES_PREFIX}{pages}");
         let _ = out.flush();
     };
-    let reply = match extract_reporting(&job.path.to_path(), &job.limits, &mut report) {
-        Ok(e) => Reply::Done(e),
-        Err(e) => Reply::Failed(e.to_string()),
+    let mut report_ocr = |progress: OcrProgress| {
+        let mut out = std::io::stdout().lock();
+        let _ = match progress {
+            OcrProgress::Planned(n) => writeln!(out, "{OCR_PLANNED_PREFIX}{n}"),
+            OcrProgress::Done(n) => writeln!(out, "{OCR_DONE_PREFIX}{n}"),
+        };
+        let _ = out.flush();
     };
+    let reply =
+        match extract_watched(&job.path.to_path(), &job.limits, &mut report, &mut report_ocr) {
+            Ok(e) => Reply::Done(e),
+            Err(e) => Reply::Failed(e.to_string()),
+        };
     let result = job.result.to_path();
     let Ok(json) = serde_json::to_vec(&reply) else {
         return ExitCode::from(3);
@@ -220,7 +235,26 @@ pub fn run_isolated(
     limits: &Limits,
     worker: &WorkerCommand,
 ) -> Result<Extraction, ExtractError> {
-    run_job(path, limits, worker, None)
+    run_job(path, limits, worker, None, &AtomicBool::new(false), &mut |_| {})
+}
+
+/// How far OCR of a file has got: `done` of `total` pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OcrStatus {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// [`run_isolated`] that stops the worker (→ [`ExtractError::Cancelled`]) once `cancel` is
+/// set, and tells `on_ocr` how many pages OCR has read of how many.
+pub fn run_isolated_watched(
+    path: &Path,
+    limits: &Limits,
+    worker: &WorkerCommand,
+    cancel: &AtomicBool,
+    on_ocr: &mut dyn FnMut(OcrStatus),
+) -> Result<Extraction, ExtractError> {
+    run_job(path, limits, worker, None, cancel, on_ocr)
 }
 
 /// [`run_isolated`] with a test-only misbehaviour of the worker.
@@ -231,7 +265,7 @@ pub fn run_isolated_with_hook(
     worker: &WorkerCommand,
     hook: TestHook,
 ) -> Result<Extraction, ExtractError> {
-    run_job(path, limits, worker, Some(hook))
+    run_job(path, limits, worker, Some(hook), &AtomicBool::new(false), &mut |_| {})
 }
 
 fn run_job(
@@ -239,6 +273,8 @@ fn run_job(
     limits: &Limits,
     worker: &WorkerCommand,
     hook: Option<TestHook>,
+    cancel: &AtomicBool,
+    on_ocr: &mut dyn FnMut(OcrStatus),
 ) -> Result<Extraction, ExtractError> {
     let started = Instant::now();
     let detected = std::panic::catch_unwind(|| detect(path))
@@ -257,7 +293,10 @@ fn run_job(
                 | DocKind::Odt
                 | DocKind::Ppt
                 | DocKind::Doc
-        );
+        )
+        || (matches!(detected.kind, DocKind::Png | DocKind::Jpeg | DocKind::Tiff)
+            && !limits.ocr_languages.trim().is_empty()
+            && detected.size <= limits.max_file_bytes);
     if !needs_worker && hook.is_none() {
         // Nothing here parses the content beyond what detection already did.
         return extract_in_process(path, limits);
@@ -304,14 +343,18 @@ fn run_job(
         });
     }
 
-    let (tx, rx) = mpsc::channel::<Option<u32>>();
+    let (tx, rx) = mpsc::channel::<Option<Said>>();
     if let Some(stdout) = child.stdout.take() {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(n) = line.strip_prefix(PAGES_PREFIX).and_then(|n| n.trim().parse().ok())
-                {
-                    let _ = tx.send(Some(n));
+                let number = |prefix: &str| line.strip_prefix(prefix)?.trim().parse::<u32>().ok();
+                let said = number(PAGES_PREFIX)
+                    .map(Said::Pages)
+                    .or_else(|| number(OCR_PLANNED_PREFIX).map(Said::OcrPlanned))
+                    .or_else(|| number(OCR_DONE_PREFIX).map(Said::OcrDone));
+                if let Some(said) = said {
+                    let _ = tx.send(Some(said));
                 }
             }
             let _ = tx.send(None);
@@ -340,17 +383,31 @@ fn run_job(
     }
 
     let mut pages = 0u32;
+    let mut ocr = OcrStatus { done: 0, total: 0 };
     let mut stdout_open = true;
     let status = loop {
-        let deadline = started + limits.timeout_for(pages);
+        let allowed = limits.timeout_with_ocr(pages, ocr.total);
+        let deadline = started + allowed;
         let now = Instant::now();
         if now >= deadline {
             kill(&mut child);
-            return Ok(timed_out(detected.kind, limits.timeout_for(pages)));
+            return Ok(timed_out(detected.kind, allowed));
+        }
+        if cancel.load(Ordering::Relaxed) {
+            kill(&mut child);
+            return Err(ExtractError::Cancelled);
         }
         if stdout_open {
-            match rx.recv_timeout(deadline - now) {
-                Ok(Some(n)) => pages = n,
+            match rx.recv_timeout((deadline - now).min(CANCEL_POLL)) {
+                Ok(Some(Said::Pages(n))) => pages = n,
+                Ok(Some(Said::OcrPlanned(n))) => {
+                    ocr = OcrStatus { done: 0, total: n };
+                    on_ocr(ocr);
+                }
+                Ok(Some(Said::OcrDone(n))) => {
+                    ocr.done = n.min(ocr.total);
+                    on_ocr(ocr);
+                }
                 Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => stdout_open = false,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
@@ -375,6 +432,13 @@ fn run_job(
         Some(Reply::Failed(msg)) if status.success() => Err(ExtractError::WorkerFailed(msg)),
         _ => Ok(crashed(detected, status, &stderr, memory)),
     }
+}
+
+/// What the worker says on stdout while it works.
+enum Said {
+    Pages(u32),
+    OcrPlanned(u32),
+    OcrDone(u32),
 }
 
 fn timed_out(kind: DocKind, after: Duration) -> Extraction {

@@ -81,7 +81,8 @@ fn pictures_and_other_files() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("a.png");
     std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
-    let e = extract_in_process(&png, &Limits::default()).unwrap();
+    let no_ocr = Limits { ocr_languages: String::new(), ..Limits::default() };
+    let e = extract_in_process(&png, &no_ocr).unwrap();
     assert_eq!(e.kind, DocKind::Png);
     assert!(matches!(e.outcome, Outcome::NoTextLayer { .. }));
 

@@ -164,8 +164,15 @@ fn pdf_with_broken_xref_is_read_or_reported_never_crashes() {
 
 #[test]
 fn pdf_without_text_layer() {
-    let e = extract_in_process(&fixture("scanned.pdf"), &Limits::default()).unwrap();
+    let no_ocr = Limits { ocr_languages: String::new(), ..Limits::default() };
+    let e = extract_in_process(&fixture("scanned.pdf"), &no_ocr).unwrap();
     assert_eq!(e.outcome, Outcome::NoTextLayer { pages: 2, unit: "page".into() });
+    // Its two pages are blank pictures: OCR reads them and finds no words.
+    let e = extract_in_process(&fixture("scanned.pdf"), &Limits::default()).unwrap();
+    assert_eq!(
+        e.outcome,
+        Outcome::NoTextRecognised { pages: 2, unit: "page".into(), languages: "eng".into() }
+    );
 }
 
 #[test]

@@ -57,8 +57,10 @@ impl Store {
         let status = IndexStatus::of(&extraction.outcome);
         let (units, unit_label) = match &extraction.outcome {
             Outcome::Indexed { pages, unit, .. }
+            | Outcome::OcrIndexed { pages, unit, .. }
             | Outcome::PartlyIndexed { pages, unit, .. }
-            | Outcome::NoTextLayer { pages, unit } => (Some(*pages), unit.clone()),
+            | Outcome::NoTextLayer { pages, unit }
+            | Outcome::NoTextRecognised { pages, unit, .. } => (Some(*pages), unit.clone()),
             _ => (None, extraction.kind.unit_label().to_owned()),
         };
         let message = extraction.outcome.message();

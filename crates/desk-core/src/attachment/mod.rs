@@ -74,9 +74,11 @@ impl IndexStatus {
 
     pub fn of(outcome: &Outcome) -> Self {
         match outcome {
-            Outcome::Indexed { .. } => IndexStatus::Indexed,
+            Outcome::Indexed { .. } | Outcome::OcrIndexed { .. } => IndexStatus::Indexed,
             Outcome::PartlyIndexed { .. } => IndexStatus::PartlyIndexed,
-            Outcome::NoTextLayer { .. } => IndexStatus::NoTextLayer,
+            Outcome::NoTextLayer { .. } | Outcome::NoTextRecognised { .. } => {
+                IndexStatus::NoTextLayer
+            }
             Outcome::PasswordProtected => IndexStatus::PasswordProtected,
             Outcome::Damaged { .. } => IndexStatus::Damaged,
             Outcome::TimedOut { .. } => IndexStatus::TimedOut,

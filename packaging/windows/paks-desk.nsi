@@ -134,17 +134,20 @@ Section "-WebView2 runtime" SecWebView2
   ${GetOptions} $Parameters "/NoWebView2" $0
   ${IfNot} ${Errors}
     DetailPrint "WebView2 runtime: not checked (/NoWebView2)."
-    Return
+    StrCpy $R1 "not checked (/NoWebView2)"
+    Goto record
   ${EndIf}
   Call WebView2Version
   ${If} $R0 != ""
     DetailPrint "WebView2 runtime $R0 is installed."
-    Return
+    StrCpy $R1 "$R0"
+    Goto record
   ${EndIf}
   DetailPrint "The Microsoft WebView2 runtime is missing; ${PRODUCT} needs it to draw its window."
   MessageBox MB_YESNO|MB_ICONQUESTION "${PRODUCT} needs the Microsoft WebView2 runtime, which this computer lacks.$\r$\n$\r$\nDownload and install it from Microsoft now (about 2 MB, then the runtime itself)?" /SD IDYES IDYES download
   DetailPrint "WebView2 runtime: not installed (declined)."
-  Return
+  StrCpy $R1 "missing (declined)"
+  Goto record
   download:
   ; curl.exe is part of Windows 10 (1803 and later) and 11 and speaks HTTPS; NSISdl does not.
   StrCpy $1 "$PLUGINSDIR\MicrosoftEdgeWebview2Setup.exe"
@@ -159,7 +162,8 @@ Section "-WebView2 runtime" SecWebView2
     MessageBox MB_OK|MB_ICONEXCLAMATION "The WebView2 runtime could not be downloaded. ${PRODUCT} is installed but cannot open its window until the runtime is installed.$\r$\n$\r$\nThe download page opens now; on a computer without internet use Microsoft's offline $\"Evergreen Standalone Installer$\" (x64) from that page." /SD IDOK
     IfSilent +2
     ExecShell "open" "${WEBVIEW2_PAGE}"
-    Return
+    StrCpy $R1 "missing (the download failed)"
+    Goto record
   ${EndIf}
   DetailPrint "Installing the WebView2 runtime…"
   ClearErrors
@@ -168,9 +172,15 @@ Section "-WebView2 runtime" SecWebView2
   ${OrIf} $2 != 0
     DetailPrint "WebView2 runtime: the bootstrapper failed (exit code $2)."
     MessageBox MB_OK|MB_ICONEXCLAMATION "The WebView2 runtime could not be installed (code $2). ${PRODUCT} is installed but cannot open its window until it is: see ${WEBVIEW2_PAGE}" /SD IDOK
+    StrCpy $R1 "missing (the bootstrapper failed with code $2)"
   ${Else}
     DetailPrint "WebView2 runtime installed."
+    Call WebView2Version
+    StrCpy $R1 "$R0"
   ${EndIf}
+  record:
+  ; What support staff (and the test) read when the window does not open.
+  WriteRegStr SHCTX "${APP_KEY}" "WebView2Runtime" "$R1"
 SectionEnd
 
 Function .onInit

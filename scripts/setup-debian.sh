@@ -15,6 +15,8 @@ app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libssl-
 # dbus + gnome-keyring: a real Secret Service (on a private session bus) for the token tests.
 test_packages=(xvfb xauth webkit2gtk-driver libreoffice-impress libreoffice-writer dbus
   gnome-keyring)
+# Windows (issue 16): the cross build (mingw-w64), its installer (nsis) and the test under Wine.
+test_packages+=(mingw-w64 nsis wine wine64)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")
@@ -43,6 +45,12 @@ if ! command -v cargo >/dev/null; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
+if [ "$mode" = test ] && command -v rustup >/dev/null \
+  && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  # Windows (issue 16): the Rust standard library for the cross build.
+  echo "==> rustup target add x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu
+fi
 if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
   # crates.io's newest tauri-driver is a 3.0 alpha; the Tauri 2 app is driven by 2.x.
   echo "==> cargo install tauri-driver 2.x"

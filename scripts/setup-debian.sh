@@ -2,6 +2,7 @@
 # Installs what PAKS Desk needs on Debian 12 that the machine lacks. Idempotent.
 #   setup-debian.sh app   -> build and run the app (Tauri's WebKitGTK stack, Node packages)
 #   setup-debian.sh test  -> also what the tests need (Xvfb, WebKitWebDriver, tauri-driver, tools)
+#   setup-debian.sh windows -> the Windows cross build and installer (mingw-w64, nsis, wine, Rust target)
 set -euo pipefail
 mode="${1:-app}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,6 +37,9 @@ test_packages+=(img2pdf pango1.0-tools) # and the Noto fonts above
 # Issue 19: xml.xsd for the OAI-PMH schema check (see the oai-venv step below).
 test_packages+=(docbook5-xml)
 # --- end OCR ---
+# Windows (issue 16): the cross build (mingw-w64), its installer (nsis) and the test under Wine.
+# Not in test mode yet: no test runs them (Wine 8 lacks bcryptprimitives.dll; README).
+[ "$mode" = windows ] && app_packages+=(mingw-w64 nsis wine wine64)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")
@@ -64,6 +68,12 @@ if ! command -v cargo >/dev/null; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
+if [ "$mode" = windows ] && command -v rustup >/dev/null \
+  && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  # Windows (issue 16): the Rust standard library for the cross build.
+  echo "==> rustup target add x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu
+fi
 if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
   # crates.io's newest tauri-driver is a 3.0 alpha; the Tauri 2 app is driven by 2.x.
   echo "==> cargo install tauri-driver 2.x"

@@ -1,5 +1,7 @@
 # Regenerates the app icons (RGBA PNGs, as tauri::generate_context! needs): python3 make_icons.py
 # (needs Pillow). Run from assets/icons/.
+# icon.ico (the Windows resource and installer): from icon.png with Tauri's CLI,
+# `ui/node_modules/.bin/tauri icon assets/icons/icon.png -o /tmp/icons` (its icon.ico).
 from PIL import Image, ImageDraw
 S = 1024
 img = Image.new("RGBA", (S, S), (0, 0, 0, 0))

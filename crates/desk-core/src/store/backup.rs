@@ -240,7 +240,12 @@ fn copy_and_check(source: &Connection, dest: &Path) -> Result<()> {
         return Err(Error::Backup(format!("the copy failed its integrity check: {check}")));
     }
     target.close().map_err(|(_, err)| Error::from(err))?;
-    fs::File::open(dest).and_then(|file| file.sync_all()).map_err(|err| io_error(dest, &err))
+    // Opened for writing: Windows flushes (FlushFileBuffers) only through a writable handle.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(dest)
+        .and_then(|file| file.sync_all())
+        .map_err(|err| io_error(dest, &err))
 }
 
 /// Opens a backup read-only and checks it: sound, and not from a newer app. Returns its version.
@@ -310,7 +315,8 @@ pub(crate) fn stamp(millis: i64) -> String {
 }
 
 fn io_error(path: &Path, err: &std::io::Error) -> Error {
-    if err.raw_os_error() == Some(28) {
+    // ENOSPC on Unix, ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.
+    if matches!(err.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) {
         return Error::DiskFull;
     }
     Error::Backup(format!("{}: {err}", path.display()))

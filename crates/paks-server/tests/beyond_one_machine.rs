@@ -448,7 +448,7 @@ fn feed_and_release_contract(store: &dyn MetadataStore) {
     let fp = focal_point(store, "feed-token");
     let case_uid = Uuid::new_v4();
     let t0 = 1_800_000_000;
-    let mut publish = |version: u32, key: &str, at: &str| {
+    let publish = |version: u32, key: &str, at: &str| {
         let lease = lease_of(store.claim_idempotency_key(fp, key, key, t0, t0 + 30).unwrap());
         let record = submission(fp, case_uid, version, at);
         store.insert_submission(&record, &lease, 201, "{}").unwrap();

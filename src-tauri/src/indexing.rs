@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use desk_core::Store;
-use desk_extract::{Limits, WorkerCommand};
+use desk_extract::WorkerCommand;
 use tauri::{AppHandle, Emitter};
 
 use crate::ui_events::{self, AttachmentIndexed};
@@ -17,7 +17,8 @@ pub fn index_in_background(app: AppHandle, store: Arc<Store>, case_id: i64, sha2
     tauri::async_runtime::spawn_blocking(move || {
         let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let outcome = WorkerCommand::current_exe().map_err(|e| e.to_string()).and_then(|worker| {
-            store.index_attachment(&sha256, &worker, &Limits::default()).map_err(|e| e.to_string())
+            let limits = store.reading_limits(&sha256).map_err(|e| e.to_string())?;
+            store.index_attachment(&sha256, &worker, &limits).map_err(|e| e.to_string())
         });
         if let Err(err) = outcome {
             // The attachment stays "waiting to be read" and is tried again at the next launch.

@@ -67,7 +67,7 @@ pub fn attach(store: &Store, args: AttachArgs) -> anyhow::Result<ExitCode> {
     let sha = attached.attachment.sha256.clone();
     let mut index_error = None;
     if attached.attachment.index_status == desk_core::IndexStatus::Pending
-        && let Err(err) = store.index_attachment(&sha, &worker()?, &Limits::default())
+        && let Err(err) = store.index_attachment(&sha, &worker()?, &store.reading_limits(&sha)?)
     {
         index_error = Some(err.to_string());
     }

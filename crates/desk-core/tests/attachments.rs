@@ -415,3 +415,21 @@ fn a_large_file_warns_with_the_upload_time() {
 fn unknown_sha(store: &Store, case_id: i64) -> String {
     store.attachments(case_id).unwrap()[0].sha256.clone()
 }
+
+#[test]
+fn a_file_is_read_by_ocr_in_the_scripts_of_the_cases_that_hold_it() {
+    let (dir, store) = open();
+    let lao = store.create_case("Lao decree", Some("LAO")).unwrap();
+    let khmer = store.create_case("Khmer decree", Some("KHM")).unwrap();
+    let fiji = store.create_case("Fiji form", Some("FJI")).unwrap();
+    let scan = copy_to(dir.path(), "order_notes_scripts.pptx", "scan.pptx");
+    let sha = store.import_attachment(lao.id, &scan).unwrap().attachment.sha256;
+    assert_eq!(store.reading_limits(&sha).unwrap().ocr_languages, "lao+eng");
+    store.import_attachment(khmer.id, &scan).unwrap();
+    assert_eq!(store.reading_limits(&sha).unwrap().ocr_languages, "lao+khm+eng");
+
+    let other = dir.path().join("form.txt");
+    std::fs::write(&other, "a different file, so a different blob").unwrap();
+    let fiji_sha = store.import_attachment(fiji.id, &other).unwrap().attachment.sha256;
+    assert_eq!(store.reading_limits(&fiji_sha).unwrap().ocr_languages, "eng");
+}

@@ -19,6 +19,32 @@ impl Store {
         })
     }
 
+    /// The limits to read `sha256` within: the defaults, with OCR in the scripts of the cases
+    /// that hold the file (a Lao case's scan is read as Lao and English; a file in a Lao and a
+    /// Khmer case as both).
+    pub fn reading_limits(&self, sha256: &str) -> Result<Limits> {
+        let cases: Vec<(String, String)> = self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT c.country, c.language FROM attachments a \
+                 JOIN cases c ON c.id = a.case_id WHERE a.sha256 = ?1 ORDER BY a.created_at",
+            )?;
+            let rows = stmt.query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        let mut languages: Vec<String> = Vec::new();
+        for (country, language) in &cases {
+            for name in desk_extract::ocr_languages_for(country, language).split('+') {
+                if name != "eng" && !languages.iter().any(|l| l == name) {
+                    languages.push(name.to_owned());
+                }
+            }
+        }
+        // The worker refuses more than eight names; English, in nearly every document, stays.
+        languages.truncate(7);
+        languages.push("eng".to_owned());
+        Ok(Limits { ocr_languages: languages.join("+"), ..Limits::default() })
+    }
+
     /// Reads the text of the stored file `sha256` in a worker started from `worker`, within
     /// `limits`, and records it. Content that defeats the reader becomes an outcome; `Err` only
     /// when the worker cannot run or the stored file is gone (it stays pending).

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{b64, request_json, sample_case, sha256_hex, test_client, upload_id};
+use common::{
+    b64, new_upload_info, public_key, request_json, sample_case, sha256_hex, test_client, upload_id,
+};
 use paks_protocol::AttachmentDescriptor;
 use paks_server::disk_store::DiskUploadStore;
 use paks_server::error::Error;
@@ -26,7 +28,7 @@ use paks_server::metadata::{IdempotencyClaim, IdempotencyLease, MetadataStore, N
 use paks_server::pg_store::PostgresMetadataStore;
 use paks_server::s3_store::S3UploadStore;
 use paks_server::sqlite_store::SqliteMetadataStore;
-use paks_server::upload_store::{UploadInfo, UploadStore};
+use paks_server::upload_store::UploadStore;
 use uuid::Uuid;
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -196,26 +198,13 @@ fn bytes_of(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
-fn new_info(owner: i64, length: u64) -> UploadInfo {
-    UploadInfo {
-        id: Uuid::new_v4(),
-        length,
-        raw_metadata: None,
-        metadata: Default::default(),
-        owner,
-        created_at: 0,
-        expires_at: Some(i64::MAX),
-        sha256: None,
-    }
-}
-
 /// The `UploadStore` contract, the same for every implementation: committed offsets only, a
 /// rolled-back or dropped writer keeps nothing, wrong offsets refused, parts across S3's 5 MiB
 /// minimum, the SHA-256 at completion, kept uploads, deletion.
 fn upload_store_contract(store: &dyn UploadStore) {
     let length = 12 * MIB + 123;
     let data = bytes_of(length, 7);
-    let info = new_info(1, length as u64);
+    let info = new_upload_info(1, length as u64);
     let id = info.id;
     store.create(&info).unwrap();
     assert_eq!(store.get(id).unwrap().unwrap().offset, 0);
@@ -266,7 +255,7 @@ fn upload_store_contract(store: &dyn UploadStore) {
     assert_eq!(store.get(id).unwrap().unwrap().info.expires_at, None);
     assert!(store.expired(i64::MAX).unwrap().is_empty(), "a kept upload never expires");
 
-    let empty = new_info(2, 0);
+    let empty = new_upload_info(2, 0);
     store.create(&empty).unwrap();
     assert_eq!(store.complete(empty.id).unwrap(), sha256_hex(b""));
     assert_eq!(store.usage(2, 0).unwrap().open_uploads, 1);
@@ -307,7 +296,7 @@ fn s3_holds_bytes_under_the_part_minimum_in_the_bucket_and_another_instance_resu
     let a = S3UploadStore::open_with(&url, s3.settings()).unwrap();
     let b = S3UploadStore::open_with(&url, s3.settings()).unwrap();
     let data = bytes_of(6 * MIB + 5, 3);
-    let info = new_info(1, data.len() as u64);
+    let info = new_upload_info(1, data.len() as u64);
     a.create(&info).unwrap();
     let mut w = a.writer(info.id, 0).unwrap();
     w.write(&data[..100_000]).unwrap();
@@ -831,39 +820,10 @@ async fn the_same_submission_sent_through_nginx_to_both_instances_at_once_is_sto
         .arg(c.dir.path().join("operator")));
     assert_eq!(listed.lines().count(), 1, "one submission: {listed}");
     // Both instances sign with the one key.
-    let key_of = |base: String| {
-        let client = client.clone();
-        async move {
-            let id: serde_json::Value = client
-                .get(format!("{base}/api/v1/identity"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            id["public_key"].as_str().unwrap().to_owned()
-        }
-    };
     let plain = test_client();
-    let id_a: serde_json::Value = plain
-        .get(format!("{}/api/v1/identity", c.a.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id_b: serde_json::Value = plain
-        .get(format!("{}/api/v1/identity", c.b.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(id_a["public_key"], id_b["public_key"]);
-    assert_eq!(key_of(base.clone()).await, id_a["public_key"].as_str().unwrap());
+    let (key_a, key_b) = (public_key(&plain, &c.a.url).await, public_key(&plain, &c.b.url).await);
+    assert_eq!(key_a, key_b);
+    assert_eq!(public_key(&client, &base).await, key_a);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 use paks_server::disk_store::DiskUploadStore;
-use paks_server::upload_store::{UploadInfo, UploadStore};
+use paks_server::upload_store::UploadStore;
 use sha2::Digest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
@@ -53,19 +53,6 @@ impl Drop for Tmpfs {
     }
 }
 
-fn info(owner: i64, length: u64) -> UploadInfo {
-    UploadInfo {
-        id: Uuid::new_v4(),
-        length,
-        raw_metadata: None,
-        metadata: Default::default(),
-        owner,
-        created_at: 0,
-        expires_at: Some(i64::MAX),
-        sha256: None,
-    }
-}
-
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -79,7 +66,7 @@ fn names(dir: &Path) -> Vec<String> {
 fn the_offset_shows_only_committed_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let store = DiskUploadStore::open(dir.path()).unwrap();
-    let up = info(1, 100);
+    let up = new_upload_info(1, 100);
     store.create(&up).unwrap();
     let mut w = store.writer(up.id, 0).unwrap();
     w.write(&[1; 30]).unwrap();
@@ -267,7 +254,7 @@ fn a_creation_that_fails_on_a_full_disk_leaves_nothing_behind() {
     let dir = disk.path.join("uploads");
     let store = DiskUploadStore::open(&dir).unwrap();
     disk.fill();
-    let up = info(1, 10);
+    let up = new_upload_info(1, 10);
     let err = store.create(&up).expect_err("nothing can be written on a full disk");
     assert!(err.to_string().contains("No space left"), "{err}");
     assert_eq!(names(&dir), Vec::<String>::new(), "a failed creation left files");
@@ -277,7 +264,7 @@ fn a_creation_that_fails_on_a_full_disk_leaves_nothing_behind() {
 #[test]
 fn stray_files_are_removed_at_start_up_and_uploads_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let kept = info(1, 10);
+    let kept = new_upload_info(1, 10);
     DiskUploadStore::open(dir.path()).unwrap().create(&kept).unwrap();
     let hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let (tmp, orphan, fresh) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());

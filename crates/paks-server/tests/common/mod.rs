@@ -176,6 +176,27 @@ pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A new upload of `length` bytes held by focal point `owner`, never expiring.
+pub fn new_upload_info(owner: i64, length: u64) -> paks_server::upload_store::UploadInfo {
+    paks_server::upload_store::UploadInfo {
+        id: Uuid::new_v4(),
+        length,
+        raw_metadata: None,
+        metadata: Default::default(),
+        owner,
+        created_at: 0,
+        expires_at: Some(i64::MAX),
+        sha256: None,
+    }
+}
+
+/// The public key a PAKS at `base` says it signs with (`/api/v1/identity`).
+pub async fn public_key(client: &Client, base: &str) -> String {
+    let id: serde_json::Value =
+        client.get(format!("{base}/api/v1/identity")).send().await.unwrap().json().await.unwrap();
+    id["public_key"].as_str().unwrap().to_owned()
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }

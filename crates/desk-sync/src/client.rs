@@ -355,9 +355,15 @@ fn is_problem(res: &Response) -> bool {
         .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE))
 }
 
-/// Turns an unsuccessful answer into the error that says what to do about it.
+/// Turns an unsuccessful answer into the error that says what to do about it, and logs it with
+/// the answer's `X-Request-Id`, which PAKS's own log lines of that request carry.
 pub(crate) async fn classify(res: Response) -> SyncError {
     let status = res.status();
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(128).collect::<String>());
     let retry_after = res
         .headers()
         .get(RETRY_AFTER)
@@ -375,7 +381,7 @@ pub(crate) async fn classify(res: Response) -> SyncError {
     let kind = problem.as_ref().and_then(Problem::kind);
     let retry_after = retry_after
         .or_else(|| problem.as_ref().and_then(|p| p.retry_after).map(Duration::from_secs));
-    match (status.as_u16(), kind) {
+    let error = match (status.as_u16(), kind) {
         (300..=399, _) => SyncError::NotPaks(match redirected_to {
             Some(to) => format!("HTTP {status}: it sends us to another address, {}", short(&to)),
             None => format!("HTTP {status}: it sends us elsewhere"),
@@ -401,7 +407,14 @@ pub(crate) async fn classify(res: Response) -> SyncError {
             }
             SyncError::Refused(text)
         }
-    }
+    };
+    tracing::warn!(
+        status = status.as_u16(),
+        request_id = request_id.as_deref().unwrap_or("-"),
+        error = %error,
+        "PAKS answered with an error"
+    );
+    error
 }
 
 /// Whether plain HTTP to this address stays on this computer: 127.0.0.0/8, ::1, localhost.
@@ -444,4 +457,48 @@ async fn read_prefix(mut res: Response, limit: usize) -> Vec<u8> {
         }
     }
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Log output kept for the test to read.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_error_answer_is_logged_with_the_request_id_paks_gave_it() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        let answer = axum::http::Response::builder()
+            .status(500)
+            .header("x-request-id", "3f2a9c1d5e6b47a8")
+            .body("the server failed")
+            .unwrap();
+        let error = classify(Response::from(answer)).await;
+        assert!(matches!(error, SyncError::Server { status: 500, .. }), "{error:?}");
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            text.contains("request_id=\"3f2a9c1d5e6b47a8\"")
+                || text.contains("request_id=3f2a9c1d5e6b47a8"),
+            "{text}"
+        );
+        assert!(text.contains("status=500"), "{text}");
+    }
 }

@@ -240,6 +240,14 @@ impl Drop for DiskWriter {
 }
 
 impl UploadStore for DiskUploadStore {
+    fn check_ready(&self) -> Result<()> {
+        // Created and removed again: the folder is there and can take files now (not removed,
+        // not read-only). Its name is none of the store's, so `remove_strays` leaves it alone.
+        let probe = self.dir.join(format!(".ready-probe-{}", Uuid::new_v4()));
+        private_file().write(true).create_new(true).open(&probe).map_err(Error::io(&probe))?;
+        fs::remove_file(&probe).map_err(Error::io(&probe))
+    }
+
     fn create(&self, info: &UploadInfo) -> Result<()> {
         let path = self.data_path(info.id);
         private_file().write(true).create_new(true).open(&path).map_err(Error::io(&path))?;

@@ -39,6 +39,8 @@ pub enum Error {
     LeaseLost,
     #[error("upload {0} was deleted")]
     UploadDeleted(uuid::Uuid),
+    #[error("the backup is damaged or not a PAKS backup: {0}")]
+    BackupDamaged(String),
 }
 
 impl Error {

@@ -2,6 +2,7 @@
 //! review, and the public knowledge space. See docs/server.md.
 
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod config;
 mod connections;
@@ -12,6 +13,7 @@ pub mod handcarry;
 mod html;
 pub mod http;
 pub mod metadata;
+pub mod metrics;
 pub mod openapi;
 pub mod operator;
 pub mod pg_store;
@@ -94,7 +96,8 @@ pub fn with_stores(
     key: ServerKey,
 ) -> AppState {
     let limiter = auth::RateLimiter::new(config.rate_limit_burst, config.rate_limit_per_second);
-    AppState { config, meta, uploads, key, limiter, locks: UploadLocks::default() }
+    let metrics = metrics::Metrics::new();
+    AppState { config, meta, uploads, key, limiter, locks: UploadLocks::default(), metrics }
 }
 
 /// Deletes uploads past their expiry that no submission uses, and what failed creations left.
@@ -133,11 +136,30 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    serve_with_metrics(listener, None, config, shutdown).await
+}
+
+/// `serve`, with the Prometheus metrics on `metrics_listener` when given (an address of its
+/// own: never the public one).
+pub async fn serve_with_metrics(
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     // Opening PostgreSQL or S3 blocks on this runtime: not on one of its async threads.
     let state = tokio::task::spawn_blocking(move || open_state(config))
         .await
         .map_err(|e| Error::Join(e.to_string()))??;
-    serve_state(listener, Arc::new(state), shutdown).await
+    let state = Arc::new(state);
+    let scraped = metrics_listener.map(|metrics_listener| {
+        tokio::spawn(metrics::serve(metrics_listener, state.clone(), std::future::pending()))
+    });
+    let served = serve_state(listener, state, shutdown).await;
+    if let Some(task) = scraped {
+        task.abort();
+    }
+    served
 }
 
 pub async fn serve_state(

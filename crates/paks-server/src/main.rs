@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,8 +31,18 @@ struct Cli {
     /// address are given the same file.
     #[arg(long, global = true, env = "PAKS_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// Log lines on stderr: text, or json (one object a line; a request's lines carry its
+    /// request_id).
+    #[arg(long, global = true, env = "PAKS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -40,6 +51,10 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8640")]
         listen: SocketAddr,
+        /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464: an address of
+        /// their own, never the public one (default: no metrics).
+        #[arg(long)]
+        metrics_listen: Option<SocketAddr>,
         /// Display name, also signed into receipts.
         #[arg(long, default_value = "PAKS reference server")]
         name: String,
@@ -94,6 +109,22 @@ enum Command {
     },
     /// Print the server's public key (standard base64), for clients to pin.
     Key,
+    /// Back up the embedded default (the SQLite database, the upload and release files, the
+    /// signing key) into one archive, while the server runs. PostgreSQL and S3: see
+    /// docs/server.md.
+    Backup {
+        /// The archive to write (a tar file; refused if it exists). It holds the signing key:
+        /// keep it as secret as the data folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into --data, which must be empty or absent; every file is checked
+    /// against the backup's manifest.
+    Restore {
+        /// The archive `backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -260,14 +291,21 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing open requests within the shutdown timeout");
 }
 
-fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+fn init_logging(format: LogFormat) {
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     let base_config = cli.config();
     // The PostgreSQL and S3 stores run their requests on a tokio runtime.
     let runtime = tokio::runtime::Runtime::new()?;
@@ -275,6 +313,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             listen,
+            metrics_listen,
             name,
             max_upload_size,
             upload_ttl_hours,
@@ -306,9 +345,33 @@ fn main() -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("binding {listen}"))?;
                 let addr = listener.local_addr()?;
+                let metrics_listener = match metrics_listen {
+                    Some(at) => Some(
+                        tokio::net::TcpListener::bind(at)
+                            .await
+                            .with_context(|| format!("binding {at} for metrics"))?,
+                    ),
+                    None => None,
+                };
                 println!("PAKS server listening on http://{addr}");
                 tracing::info!(%addr, data = %cli.data.display(), "listening");
-                paks_server::serve(listener, config, shutdown_signal()).await?;
+                if let Some(metrics) = &metrics_listener {
+                    let at = metrics.local_addr()?;
+                    // Whoever started the server may have stopped reading after the first line.
+                    let _ = writeln!(
+                        std::io::stdout(),
+                        "PAKS metrics on http://{at}{}",
+                        paks_server::metrics::METRICS_PATH
+                    );
+                    tracing::info!(%at, "metrics listening");
+                }
+                paks_server::serve_with_metrics(
+                    listener,
+                    metrics_listener,
+                    config,
+                    shutdown_signal(),
+                )
+                .await?;
                 anyhow::Ok(())
             })?;
             // Blocking work of requests cut at the deadline (a file being written) is not waited
@@ -456,6 +519,25 @@ fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&cli.data)?;
             let key = paks_server::signing_key::ServerKey::load_or_create(&base_config.key_path())?;
             println!("{}", key.public_key_base64());
+        }
+        Command::Backup { out } => {
+            let summary = paks_server::backup::backup(&base_config, &out)?;
+            println!(
+                "backup written to {}: {} files, {} bytes",
+                out.display(),
+                summary.files,
+                summary.bytes
+            );
+        }
+        Command::Restore { from } => {
+            let summary = paks_server::backup::restore(&from, &cli.data)?;
+            println!(
+                "restored the backup of {} into {}: {} files, {} bytes, each checked",
+                summary.created_at,
+                cli.data.display(),
+                summary.files,
+                summary.bytes
+            );
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&paks_server::openapi::document())?);

@@ -154,6 +154,9 @@ pub struct DeskRelease {
 }
 
 pub trait MetadataStore: Send + Sync + 'static {
+    /// A cheap round trip to the database, for `/readyz`: fails when it cannot be read now.
+    fn ping(&self) -> Result<()>;
+
     fn add_focal_point(&self, new: &NewFocalPoint, token_sha256: &str) -> Result<FocalPoint>;
     fn focal_points(&self) -> Result<Vec<FocalPoint>>;
     fn focal_point_by_token(&self, token_sha256: &str) -> Result<Option<FocalPoint>>;

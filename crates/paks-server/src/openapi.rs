@@ -144,11 +144,27 @@ fn desk_release_file() -> Value {
     }})
 }
 
+/// The probes of load balancers and orchestrators (metrics are on their own address).
+fn operations_paths() -> Value {
+    let status = |description: &str| json!({ "description": description, "content": { "application/json": {} } });
+    json!({
+        (paths::HEALTHZ): { "get": {
+            "operationId": "healthz", "summary": "Liveness: the process is up (nothing else is checked)", "security": [],
+            "responses": { "200": status("Up") }
+        }},
+        (paths::READYZ): { "get": {
+            "operationId": "readyz", "summary": "Readiness: the database answers and the upload storage takes files", "security": [],
+            "responses": { "200": status("Ready"), "503": status("Not ready: which of database and storage failed") }
+        }}
+    })
+}
+
 pub fn document() -> Value {
     let mut doc = core_document();
-    if let (Some(paths), Value::Object(feed)) = (doc["paths"].as_object_mut(), public_feed_paths())
-    {
-        paths.extend(feed);
+    for more in [public_feed_paths(), operations_paths()] {
+        if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), more) {
+            paths.extend(more);
+        }
     }
     doc
 }

@@ -335,6 +335,13 @@ fn desk_release_of(row: &Row) -> Result<DeskRelease> {
 }
 
 impl MetadataStore for PostgresMetadataStore {
+    fn ping(&self) -> Result<()> {
+        self.run(|client| async move {
+            client.simple_query("SELECT 1").await?;
+            Ok(())
+        })
+    }
+
     fn add_focal_point(&self, new: &NewFocalPoint, token_sha256: &str) -> Result<FocalPoint> {
         let now = crate::clock::rfc3339(crate::clock::now())?;
         self.run(|client| async move {

@@ -114,13 +114,7 @@ impl S3UploadStore {
         let prefix = prefix.trim_matches('/').to_owned();
         let store = Self { s3: Arc::new(s3), prefix, runtime };
         // Fails early on a wrong endpoint, bucket or credentials.
-        store.block(async {
-            let mut listing = store.s3.list(Some(&store.path("")));
-            match listing.next().await {
-                Some(Err(e)) => Err(e.into()),
-                _ => Ok(()),
-            }
-        })?;
+        store.check_ready()?;
         Ok(store)
     }
 
@@ -341,6 +335,16 @@ impl Read for ObjectReader {
 }
 
 impl UploadStore for S3UploadStore {
+    fn check_ready(&self) -> Result<()> {
+        let prefix = self.path("");
+        self.block(async {
+            match self.s3.list(Some(&prefix)).next().await {
+                Some(Err(e)) => Err(e.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+
     fn create(&self, info: &UploadInfo) -> Result<()> {
         let upload = S3Upload {
             info: info.clone(),

@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use paks_protocol::{Receipt, SubmissionState};
@@ -31,6 +31,8 @@ pub fn migrations() -> Migrations<'static> {
 /// `MetadataStore` on one SQLite file (WAL), the default for a single machine.
 pub struct SqliteMetadataStore {
     conn: Mutex<Connection>,
+    /// The database file; `None` in memory.
+    path: Option<PathBuf>,
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -137,14 +139,14 @@ impl SqliteMetadataStore {
         // or PAKS would deny a receipt it signed (`durable_sqlite`: WAL, synchronous = FULL).
         let mut conn = durable_sqlite::open(path, durable_sqlite::Access::ReadWrite)?;
         migrate(&mut conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self { conn: Mutex::new(conn), path: Some(path.to_owned()) })
     }
 
     pub fn open_in_memory() -> Result<Self> {
         let mut conn = Connection::open_in_memory()?;
         durable_sqlite::configure(&conn, durable_sqlite::Access::ReadWrite)?;
         migrate(&mut conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self { conn: Mutex::new(conn), path: None })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -245,6 +247,18 @@ impl SqliteMetadataStore {
 }
 
 impl MetadataStore for SqliteMetadataStore {
+    fn ping(&self) -> Result<()> {
+        let schema_rows = "SELECT count(*) FROM sqlite_schema";
+        self.conn().query_row(schema_rows, [], |row| row.get::<_, i64>(0))?;
+        // The open connection keeps reading a file that was moved away, deleted or that the
+        // server could no longer open (permissions, a volume gone): a new one cannot.
+        if let Some(path) = &self.path {
+            let fresh = durable_sqlite::open(path, durable_sqlite::Access::ReadOnly)?;
+            fresh.query_row(schema_rows, [], |row| row.get::<_, i64>(0))?;
+        }
+        Ok(())
+    }
+
     fn add_focal_point(&self, new: &NewFocalPoint, token_sha256: &str) -> Result<FocalPoint> {
         let conn = self.conn();
         let now = crate::clock::rfc3339(crate::clock::now())?;

@@ -105,6 +105,9 @@ pub trait UploadWriter: Send {
 }
 
 pub trait UploadStore: Send + Sync + 'static {
+    /// A cheap probe of where uploads are kept, for `/readyz`: fails when uploads could not be
+    /// stored now.
+    fn check_ready(&self) -> Result<()>;
     fn create(&self, info: &UploadInfo) -> Result<()>;
     fn get(&self, id: Uuid) -> Result<Option<UploadState>>;
     /// A writer appending at `offset`; `Error::Conflict` if that is not the current offset.

@@ -19,7 +19,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    b64, new_upload_info, public_key, request_json, sample_case, sha256_hex, test_client, upload_id,
+    b64, new_upload_info, patch_at as patch, public_key, request_json, sample_case, sha256_hex,
+    test_client, upload_id,
 };
 use paks_protocol::AttachmentDescriptor;
 use paks_server::disk_store::DiskUploadStore;
@@ -202,6 +203,7 @@ fn bytes_of(len: usize, seed: u8) -> Vec<u8> {
 /// rolled-back or dropped writer keeps nothing, wrong offsets refused, parts across S3's 5 MiB
 /// minimum, the SHA-256 at completion, kept uploads, deletion.
 fn upload_store_contract(store: &dyn UploadStore) {
+    store.check_ready().expect("ready for /readyz");
     let length = 12 * MIB + 123;
     let data = bytes_of(length, 7);
     let info = new_upload_info(1, length as u64);
@@ -336,6 +338,7 @@ fn lease_of(claim: IdempotencyClaim) -> IdempotencyLease {
 
 /// The idempotency lease contract, the same for SQLite and PostgreSQL.
 fn idempotency_contract(store: &dyn MetadataStore) {
+    store.ping().expect("answers /readyz's ping");
     let fp = focal_point(store, "token-hash");
     assert_eq!(store.focal_point_by_token("token-hash").unwrap().unwrap().id, fp);
     let t0 = 1_800_000_000;
@@ -720,26 +723,6 @@ async fn create_upload(client: &reqwest::Client, base: &str, token: &str, length
         .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     res.headers()["location"].to_str().unwrap().to_owned()
-}
-
-async fn patch(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    location: &str,
-    offset: u64,
-    body: Vec<u8>,
-) -> reqwest::Response {
-    client
-        .patch(format!("{base}{location}"))
-        .bearer_auth(token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Offset", offset.to_string())
-        .header("Content-Type", "application/offset+octet-stream")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn offset_of(client: &reqwest::Client, base: &str, token: &str, location: &str) -> u64 {

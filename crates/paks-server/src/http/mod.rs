@@ -8,6 +8,7 @@ mod identity;
 // Issue 19: the public change feed and OAI-PMH.
 mod oai;
 mod openapi_route;
+mod operations;
 pub mod paths;
 mod public_feed;
 mod public_site;
@@ -16,12 +17,11 @@ pub(crate) mod submissions;
 mod tus;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use paks_protocol::{PROBLEM_CONTENT_TYPE, Problem, ProblemType};
 
@@ -43,6 +43,7 @@ pub struct AppState {
     pub key: ServerKey,
     pub limiter: RateLimiter,
     pub(crate) locks: UploadLocks,
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -62,6 +63,7 @@ fn routes() -> RouteTable {
         .merge(api)
         .merge(tus::routes().wrap(|r| r.layer(DefaultBodyLimit::disable())))
         .merge(public_site::html_routes())
+        .merge(operations::routes())
 }
 
 pub fn public_feed_default_limit() -> u32 {
@@ -81,23 +83,8 @@ pub fn router(state: SharedState) -> Router {
     routes()
         .into_router()
         .fallback(|| async { ProblemResponse::new(ProblemType::NotFound, "no such endpoint") })
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(state.clone(), operations::observe))
         .with_state(state)
-}
-
-async fn log_request(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let started = Instant::now();
-    let res = next.run(req).await;
-    tracing::info!(
-        %method,
-        path,
-        status = res.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
-    res
 }
 
 /// An error answer: a problem+json body and any extra headers.
@@ -147,7 +134,11 @@ where
     F: FnOnce() -> Result<T, Error> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Join(e.to_string()))?
+    // The request's span (its id) goes with the work, so that what it logs carries it too.
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+        .await
+        .map_err(|e| Error::Join(e.to_string()))?
 }
 
 /// Resolves `Authorization: Bearer <token>` to a focal point and applies its rate limit.

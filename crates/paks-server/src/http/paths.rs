@@ -25,6 +25,10 @@ pub const CASE_FILE: &str = "/cases/{id}/files/{index}";
 pub const PUBLIC_CHANGES: &str = "/api/v1/public/changes";
 pub const OAI: &str = "/oai";
 
+// Operations: liveness and readiness probes (metrics are on their own address).
+pub const HEALTHZ: &str = "/healthz";
+pub const READYZ: &str = "/readyz";
+
 /// `template` with its `{name}` segments replaced by `values`, in order.
 pub fn url(template: &str, values: &[&dyn Display]) -> String {
     let mut values = values.iter();

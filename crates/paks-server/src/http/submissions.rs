@@ -13,6 +13,7 @@ use paks_protocol::{
     CASE_SCHEMA_VERSION, FieldError, ProblemType, RECEIPT_VERSION, Receipt, ReceiptFile,
     SubmissionRequest, SubmissionState, SubmissionStatus, canonical_case_json, case_sha256,
 };
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::route_table::RouteTable;
@@ -185,7 +186,9 @@ pub(crate) async fn detached<F>(work: F) -> ApiResult
 where
     F: Future<Output = ApiResult> + Send + 'static,
 {
-    tokio::spawn(work).await.map_err(|e| ProblemResponse::from(Error::Join(e.to_string())))?
+    tokio::spawn(work.in_current_span())
+        .await
+        .map_err(|e| ProblemResponse::from(Error::Join(e.to_string())))?
 }
 
 /// What an Idempotency-Key is bound to: the case text and the files' bytes and names, not the

@@ -759,6 +759,7 @@ async fn write_body(
     mut checksum: Option<Checksum>,
     body: Body,
 ) -> ApiResult<Written> {
+    let _open = crate::metrics::OpenUpload::new(&state.metrics);
     let store = state.uploads.clone();
     let writer = blocking(move || store.writer(id, offset)).await.map_err(|e| match e {
         Error::Conflict(detail) => ProblemResponse::new(ProblemType::OffsetMismatch, detail),
@@ -866,6 +867,7 @@ async fn write_body(
     })
     .await
     .map_err(|e| if is_disk_full(&e) { disk_full() } else { e.into() })?;
+    state.metrics.upload_bytes_received.inc_by(new_offset - offset);
     Ok(match end {
         BodyEnd::Broken => Written::CutShort(new_offset, "broke off"),
         BodyEnd::TakenOver => Written::CutShort(new_offset, "was cut: another request took over"),

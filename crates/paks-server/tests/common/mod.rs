@@ -90,31 +90,11 @@ impl TestServer {
 
     /// tus creation; returns the upload URL path.
     pub async fn create_upload(&self, token: &str, length: u64, name: &str) -> String {
-        let res = self
-            .client
-            .post(self.u("/api/v1/uploads"))
-            .bearer_auth(token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Length", length.to_string())
-            .header("Upload-Metadata", format!("filename {}", b64(name.as_bytes())))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-        res.headers()["location"].to_str().unwrap().to_owned()
+        create_upload_at(&self.client, &self.url, token, length, name).await
     }
 
     pub async fn patch(&self, token: &str, location: &str, offset: u64, body: Vec<u8>) -> Response {
-        self.client
-            .patch(self.u(location))
-            .bearer_auth(token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Offset", offset.to_string())
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
+        patch_at(&self.client, &self.url, token, location, offset, body).await
     }
 
     pub async fn head(&self, token: &str, location: &str) -> Response {
@@ -142,14 +122,7 @@ impl TestServer {
     }
 
     pub async fn submit(&self, token: &str, key: &str, body: &serde_json::Value) -> Response {
-        self.client
-            .post(self.u("/api/v1/submissions"))
-            .bearer_auth(token)
-            .header("Idempotency-Key", format!("\"{key}\""))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        submit_at(&self.client, &self.url, token, key, body).await
     }
 
     pub async fn submit_raw(&self, token: &str, key: &str, body: Vec<u8>) -> Response {
@@ -169,6 +142,66 @@ impl TestServer {
             self.client.get(self.u("/api/v1/identity")).send().await.unwrap().json().await.unwrap();
         id["public_key"].as_str().unwrap().to_owned()
     }
+}
+
+/// tus creation at the PAKS at `base`; returns the upload URL path.
+pub async fn create_upload_at(
+    client: &Client,
+    base: &str,
+    token: &str,
+    length: u64,
+    name: &str,
+) -> String {
+    let res = client
+        .post(format!("{base}/api/v1/uploads"))
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", length.to_string())
+        .header("Upload-Metadata", format!("filename {}", b64(name.as_bytes())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// A tus PATCH of `body` at `offset` to the PAKS at `base`.
+pub async fn patch_at(
+    client: &Client,
+    base: &str,
+    token: &str,
+    location: &str,
+    offset: u64,
+    body: Vec<u8>,
+) -> Response {
+    client
+        .patch(format!("{base}{location}"))
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", offset.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `POST /api/v1/submissions` with `key` to the PAKS at `base`.
+pub async fn submit_at(
+    client: &Client,
+    base: &str,
+    token: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> Response {
+    client
+        .post(format!("{base}/api/v1/submissions"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("\"{key}\""))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub fn b64(bytes: &[u8]) -> String {

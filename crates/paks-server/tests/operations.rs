@@ -150,14 +150,13 @@ async fn healthz_is_up_and_readyz_fails_while_the_database_or_the_storage_is_gon
     std::fs::rename(&db_aside, &db).unwrap();
     assert_eq!(get_json(c, &s.u("/readyz")).await.0, 200);
 
-    // Garbage where the database's header was: the file is there but cannot be read as one.
-    let original = std::fs::read(&db).unwrap();
-    let mut damaged = original.clone();
-    damaged[..16].copy_from_slice(b"not a database!!");
-    std::fs::write(&db, &damaged).unwrap();
+    // A folder where the file was (a volume mounted wrong): nothing there to open.
+    std::fs::rename(&db, &db_aside).unwrap();
+    std::fs::create_dir(&db).unwrap();
     let (status, body) = get_json(c, &s.u("/readyz")).await;
     assert_eq!((status, body["database"].as_str()), (503, Some("unreachable")), "{body}");
-    std::fs::write(&db, &original).unwrap();
+    std::fs::remove_dir(&db).unwrap();
+    std::fs::rename(&db_aside, &db).unwrap();
     assert_eq!(get_json(c, &s.u("/readyz")).await.0, 200);
 
     let (uploads, aside) = (dir.join("uploads"), dir.join("uploads.aside"));
@@ -379,8 +378,16 @@ async fn a_backup_taken_while_serving_restores_into_an_empty_folder_with_every_r
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let archive = dir.path().join("paks-backup.tar");
-    let args = ["backup", "--data", data.to_str().unwrap(), "--out", archive.to_str().unwrap()];
-    let out = tokio::task::spawn_blocking(move || run_ok(&args)).await.unwrap();
+    let args: Vec<String> = ["backup", "--data", data.to_str().unwrap()]
+        .into_iter()
+        .chain(["--out", archive.to_str().unwrap()])
+        .map(str::to_owned)
+        .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
     assert!(out.contains("backup written"), "{out}");
     busy.store(false, Ordering::Relaxed);
     let during = writer.await.unwrap();
@@ -478,6 +485,12 @@ async fn a_backup_taken_while_serving_restores_into_an_empty_folder_with_every_r
         }
     }
     assert!(restored_count >= before.len());
+    eprintln!(
+        "restored {restored_count} submissions: {} before the backup, {} of {} sent during it",
+        before.len(),
+        restored_count - before.len(),
+        during.len()
+    );
     let res = c
         .head(r.u(&partial))
         .bearer_auth(&token)

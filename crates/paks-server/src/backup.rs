@@ -272,8 +272,18 @@ fn write_archive(
         return Err(Error::NotFound(format!("the signing key {}", key.display())));
     }
     let uploads = config.uploads_dir();
+    // A data file whose info was not archived is no upload (yet): a creation under way writes
+    // the data file first.
+    let mut with_info = std::collections::HashSet::new();
     for name in names_in(&uploads)?.into_iter().filter(|n| is_upload_file(n)) {
-        archive.add_file(&format!("{UPLOADS_DIR}/{name}"), &uploads.join(&name))?;
+        let (stem, is_data) = upload_order(&name);
+        let (stem, is_info) = (stem.to_owned(), !is_data);
+        if (is_info || with_info.contains(&stem))
+            && archive.add_file(&format!("{UPLOADS_DIR}/{name}"), &uploads.join(&name))?
+            && is_info
+        {
+            with_info.insert(stem);
+        }
     }
     let releases = config.releases_dir();
     for name in names_in(&releases)?.into_iter().filter(|n| is_release_file(n)) {

@@ -481,6 +481,9 @@ struct CountingStore {
 }
 
 impl paks_server::upload_store::UploadStore for CountingStore {
+    fn check_ready(&self) -> paks_server::Result<()> {
+        self.inner.check_ready()
+    }
     fn create(&self, info: &paks_server::upload_store::UploadInfo) -> paks_server::Result<()> {
         self.inner.create(info)
     }

@@ -25,7 +25,8 @@ const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub method: String,
+    /// One of the methods HTTP defines, else `other`: a client cannot add series.
+    pub method: &'static str,
     /// The route's template (`/api/v1/uploads/{id}`), never the raw path: one series per route.
     pub route: &'static str,
 }
@@ -128,7 +129,10 @@ impl Metrics {
 
     /// Records one answered request.
     pub fn observe_request(&self, method: &str, route: &'static str, status: u16, seconds: f64) {
-        let labels = RouteLabels { method: method.to_owned(), route };
+        const KNOWN: [&str; 9] =
+            ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
+        let method = KNOWN.into_iter().find(|m| *m == method).unwrap_or("other");
+        let labels = RouteLabels { method, route };
         self.request_duration.get_or_create(&labels).observe(seconds);
         let class = match status {
             400..=499 => "4xx",
@@ -187,4 +191,22 @@ pub async fn serve(
     config.max_connections = MAX_SCRAPERS;
     let app = Router::new().route(METRICS_PATH, axum::routing::get(exposition)).with_state(state);
     crate::connections::serve(listener, app, &config, shutdown, || {}).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clients_made_up_method_adds_no_series_of_its_own() {
+        let metrics = Metrics::new();
+        metrics.observe_request("BREW", "/api/v1/identity", 405, 0.001);
+        metrics.observe_request("XYZZY", "/api/v1/identity", 405, 0.001);
+        metrics.observe_request("GET", "/api/v1/identity", 200, 0.001);
+        let text = metrics.encode().unwrap();
+        assert!(!text.contains("BREW") && !text.contains("XYZZY"), "{text}");
+        let other = "paks_http_request_duration_seconds_count{method=\"other\",route=\"/api/v1/identity\"} 2";
+        assert!(text.contains(other), "{text}");
+        assert!(text.contains("paks_http_errors_total{class=\"4xx\"} 2"), "{text}");
+    }
 }

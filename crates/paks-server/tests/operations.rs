@@ -276,8 +276,20 @@ fn json_lines(s: &Served) -> Vec<serde_json::Value> {
 async fn json_log_lines_carry_the_request_id_that_the_answer_echoes() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let token = add_focal_point_cli(&data, "LAO");
     let s = Served::start(&data, &["--log-format", "json"]);
     let c = test_client();
+    // A submission is stored by a task of its own: its line carries the id too.
+    let res = c
+        .post(s.u("/api/v1/submissions"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "\"json-logs\"")
+        .header("X-Request-Id", "desk-submit-1")
+        .json(&request_json(&sample_case("LAO"), &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
     let res = c
         .get(s.u("/api/v1/identity"))
         .header("X-Request-Id", "desk-42.sync:7")
@@ -320,6 +332,8 @@ async fn json_log_lines_carry_the_request_id_that_the_answer_echoes() {
     assert_eq!(line["fields"]["route"], "unmatched");
     assert_eq!(line["fields"]["path"], "/no/such/page");
     assert_eq!(wanted("probe-1", "not ready").unwrap()["fields"]["store"], "storage");
+    let stored = wanted("desk-submit-1", "submission received").expect("the submission's line");
+    assert_eq!(stored["fields"]["country"], "LAO");
 }
 
 /// Every file of `dir`, relative path → SHA-256.

@@ -278,11 +278,13 @@ fn write_archive(
     for name in names_in(&uploads)?.into_iter().filter(|n| is_upload_file(n)) {
         let (stem, is_data) = upload_order(&name);
         let (stem, is_info) = (stem.to_owned(), !is_data);
-        if (is_info || with_info.contains(&stem))
-            && archive.add_file(&format!("{UPLOADS_DIR}/{name}"), &uploads.join(&name))?
-            && is_info
-        {
-            with_info.insert(stem);
+        let (path, source) = (format!("{UPLOADS_DIR}/{name}"), uploads.join(&name));
+        if is_info {
+            if archive.add_file(&path, &source)? {
+                with_info.insert(stem);
+            }
+        } else if with_info.contains(&stem) {
+            archive.add_file(&path, &source)?;
         }
     }
     let releases = config.releases_dir();

@@ -1,6 +1,8 @@
 //! Operations: the probes, Prometheus metrics on their own address, JSON logs with request ids,
 //! and backup/restore of the embedded default while it serves. Real `paks-server` processes.
 
+#![allow(clippy::unwrap_used)] // Test support: panicking is how a test fails.
+
 mod common;
 
 use std::io::{BufRead, BufReader, Read};

@@ -114,7 +114,7 @@ $(cat "$cli_out" "$cli_err")"
 step "a native paks-server on 127.0.0.1 and a focal point's token"
 server_data="$work/paks-data"
 token="$("$server_bin" --data "$server_data" focal-point add --country LAO --name "ສົມພອນ" \
-  --email somphone@mtc.gov.la | tail -n 1)"
+  --email somphone@mtc.gov.la 2>>"$work/server.log" | tail -n 1)"
 [ -n "$token" ] || fail "paks-server gave no token"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 "$server_bin" --data "$server_data" serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &

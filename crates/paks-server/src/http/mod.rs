@@ -1,6 +1,7 @@
 //! The HTTP API: routing, problem responses, authentication.
 
 mod bags;
+mod console;
 mod desk_updates;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
@@ -62,6 +63,7 @@ fn routes() -> RouteTable {
         .merge(api)
         .merge(tus::routes().wrap(|r| r.layer(DefaultBodyLimit::disable())))
         .merge(public_site::html_routes())
+        .merge(console::routes())
 }
 
 pub fn public_feed_default_limit() -> u32 {

@@ -496,8 +496,7 @@ fn operator_cli(data: &std::path::Path, args: &[&str], stdin: &str) -> (bool, St
 async fn the_operator_adds_reviewers_from_stdin_rejects_and_prints_the_audit_log() {
     let s = TestServer::start().await;
     let data = s.dir.path();
-    let (added, _, err) =
-        operator_cli(data, &["reviewer", "add", "--email", EMAIL], "too short\n");
+    let (added, _, err) = operator_cli(data, &["reviewer", "add", "--email", EMAIL], "too short\n");
     assert!(!added && err.contains("at least 12 characters"), "{err}");
     let (added, out, err) =
         operator_cli(data, &["reviewer", "add", "--email", EMAIL], &format!("{PASSWORD}\n"));
@@ -517,9 +516,13 @@ async fn the_operator_adds_reviewers_from_stdin_rejects_and_prints_the_audit_log
     let fp = s.focal_point("LAO");
     let r = submit(&s, &fp, "LAO", "1.A").await;
     let id = r.submission_id.to_string();
-    let (ok, _, err) = operator_cli(data, &["review", "reject", &id, "--reason", "Out of scope."], "");
+    let (ok, _, err) =
+        operator_cli(data, &["review", "reject", &id, "--reason", "Out of scope."], "");
     assert!(ok, "{err}");
-    assert_eq!(status_seen_by_the_desk(&s, &fp, r.submission_id).await.state, SubmissionState::Rejected);
+    assert_eq!(
+        status_seen_by_the_desk(&s, &fp, r.submission_id).await.state,
+        SubmissionState::Rejected
+    );
     assert_eq!(b.decide(&id, "publish", "").await.status(), 303);
     let (_, audit, _) = operator_cli(data, &["review", "audit", "--submission", &id], "");
     let lines: Vec<Vec<&str>> = audit.lines().map(|l| l.split('\t').collect()).collect();

@@ -235,7 +235,7 @@ async fn case_html(State(state): State<SharedState>, Path(id): Path<String>) -> 
     body.push_str("<h2>Millennium Development Goals</h2><ul>");
     for l in &c.mdg_links {
         body.push_str(&format!(
-            "<li class=\"mdg\"><a href=\"/cases?mdg={}\">MDG target {}</a>{}{}</li>",
+            "<li class=\"mdg\"><a href=\"/cases?mdg={}\">MDG target {}</a>{}</li>",
             encode_query(&l.target),
             escape(&l.target),
             mdg_link_detail(l)

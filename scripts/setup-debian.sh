@@ -25,6 +25,10 @@ test_packages+=(fonts-noto-core fonts-noto-cjk)
 # PostgreSQL 15 and nginx (TLS in front of two instances); the tests start their own.
 test_packages+=(postgresql-15 nginx-light openssl)
 # --- end server beyond one machine ---
+# --- reviewers' console (crates/desk-cli/tests/console_browser.rs) ---
+# Headless Chromium driven over WebDriver by chromedriver.
+test_packages+=(chromium chromium-driver)
+# --- end reviewers' console ---
 # --- OCR (issue 21, docs/extraction.md) ---
 # The extraction worker runs tesseract on scanned pages (rendered by poppler's pdftoppm) and
 # pictures, in the region's scripts. The tests render their scans with pango-view and
@@ -87,6 +91,10 @@ if [ "$mode" = test ] && ! command -v s3s-fs >/dev/null; then
   cargo install s3s-fs --version 0.14.1 --features binary --locked
 fi
 # --- end server beyond one machine ---
+# --- reviewers' console (crates/desk-cli/tests/console_browser.rs) ---
+# Headless Chromium driven over WebDriver by chromedriver.
+test_packages+=(chromium chromium-driver)
+# --- end reviewers' console ---
 if [ "$mode" = test ] && ! command -v cargo-deny >/dev/null; then
   # Licence and ban checks of the dependency tree (deny.toml); ~4 min to build on 2 cores.
   echo "==> cargo install cargo-deny"

@@ -58,6 +58,7 @@ pub fn for_status(
         CaseStatus::Submitted => "notify.submitted",
         CaseStatus::Published => "notify.published",
         CaseStatus::ChangesRequested => "notify.changes_requested",
+        CaseStatus::Rejected => "notify.rejected",
         _ => return None,
     };
     let locale = store.setting(UI_LOCALE_KEY).ok().flatten().unwrap_or_else(|| "en".to_owned());

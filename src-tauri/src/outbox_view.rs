@@ -25,7 +25,7 @@ pub struct OutboxItem {
     pub bytes_total: u64,
     pub files: Vec<OutboxFile>,
     pub receipt: Option<ReceiptView>,
-    /// What PAKS says of it: received, under_review, published, changes_requested.
+    /// What PAKS says of it: received, under_review, published, changes_requested, rejected.
     pub review_state: Option<String>,
     pub review_comment: Option<String>,
     /// Whether "cancel" can take it out of the outbox (PAKS cannot have it yet).

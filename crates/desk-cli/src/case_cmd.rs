@@ -48,7 +48,7 @@ pub enum CaseCommand {
         json: bool,
         #[arg(long)]
         country: Option<String>,
-        /// draft, queued, submitted, under_review, published, changes_requested
+        /// draft, queued, submitted, under_review, published, changes_requested, rejected
         #[arg(long)]
         status: Option<String>,
         /// An MDG goal ("8") or target ("8.F").
@@ -306,7 +306,7 @@ pub(crate) fn filter_of(
 fn parse_status(text: &str) -> anyhow::Result<CaseStatus> {
     let json = format!("\"{}\"", text.trim().replace(' ', "_"));
     serde_json::from_str(&json).map_err(|_| {
-        anyhow::anyhow!("'{text}' is not a status (draft, queued, submitted, under_review, published, changes_requested)")
+        anyhow::anyhow!("'{text}' is not a status (draft, queued, submitted, under_review, published, changes_requested, rejected)")
     })
 }
 

@@ -19,7 +19,7 @@ pub struct SearchArgs {
     /// An MDG goal ("8") or target ("8.F").
     #[arg(long)]
     mdg: Option<String>,
-    /// draft, queued, submitted, under_review, published, changes_requested
+    /// draft, queued, submitted, under_review, published, changes_requested, rejected
     #[arg(long)]
     status: Option<String>,
     #[arg(long, default_value_t = 50)]

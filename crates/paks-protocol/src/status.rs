@@ -10,6 +10,8 @@ pub enum SubmissionState {
     UnderReview,
     Published,
     ChangesRequested,
+    // Refused for good, with the reviewer's reason; a new version may still be sent.
+    Rejected,
 }
 
 impl SubmissionState {
@@ -19,11 +21,12 @@ impl SubmissionState {
             Self::UnderReview => "under_review",
             Self::Published => "published",
             Self::ChangesRequested => "changes_requested",
+            Self::Rejected => "rejected",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Received, Self::UnderReview, Self::Published, Self::ChangesRequested]
+        [Self::Received, Self::UnderReview, Self::Published, Self::ChangesRequested, Self::Rejected]
             .into_iter()
             .find(|v| v.as_str() == s)
     }
@@ -37,7 +40,7 @@ pub struct SubmissionStatus {
     pub case_uid: Uuid,
     pub version: u32,
     pub state: SubmissionState,
-    /// The reviewer's comment when changes are requested.
+    /// The reviewer's comment when changes are requested, or the reason of a rejection.
     pub reviewer_comment: Option<String>,
     /// RFC 3339, UTC.
     pub received_at: String,

@@ -62,6 +62,13 @@ pub struct Config {
     pub oai_admin_email: String,
     /// Records or identifiers per OAI-PMH answer before a resumption token.
     pub oai_page_size: u32,
+    /// A console session unused this long is closed.
+    pub console_idle_timeout: Duration,
+    /// A console session is closed this long after sign-in, however busy.
+    pub console_session_lifetime: Duration,
+    /// How long a reviewer account is locked after `reviewers::MAX_FAILED_SIGN_INS` wrong
+    /// passwords in a row.
+    pub console_lockout: Duration,
 }
 
 impl Config {
@@ -87,6 +94,9 @@ impl Config {
             public_url: None,
             oai_admin_email: "paks-operator@example.org".into(),
             oai_page_size: 100,
+            console_idle_timeout: Duration::from_secs(30 * 60),
+            console_session_lifetime: Duration::from_secs(12 * 3600),
+            console_lockout: Duration::from_secs(15 * 60),
             database: None,
             storage: None,
             key_file: None,

@@ -37,6 +37,8 @@ pub enum Error {
     Join(String),
     #[error("the idempotency claim lapsed and another request took the key over")]
     LeaseLost,
+    #[error("password hashing failed: {0}")]
+    PasswordHash(String),
     #[error("upload {0} was deleted")]
     UploadDeleted(uuid::Uuid),
     #[error("the backup is damaged or not a PAKS backup: {0}")]

@@ -88,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         command: FocalPointCommand,
     },
+    /// Manage the accounts of the reviewers' web console (/console).
+    Reviewer {
+        #[command(subcommand)]
+        command: ReviewerCommand,
+    },
     /// Review submissions.
     Review {
         #[command(subcommand)]
@@ -196,6 +201,22 @@ enum FocalPointCommand {
 }
 
 #[derive(Subcommand)]
+enum ReviewerCommand {
+    /// Create an account; its password is read from standard input (one line, at least 12
+    /// characters), e.g. `paks-server reviewer add --email ana@example.org < password-file`.
+    Add {
+        #[arg(long)]
+        email: String,
+    },
+    List,
+    /// Delete an account and its sessions; its decisions stay in the audit log.
+    Remove {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum ReleaseCommand {
     /// Publish a signed installer or update bundle; desks older than VERSION are offered it.
     Add {
@@ -240,6 +261,18 @@ enum ReviewCommand {
         id: Uuid,
         #[arg(long)]
         comment: String,
+    },
+    /// Refuse for good, with a reason for the focal point.
+    Reject {
+        id: Uuid,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print the audit log of review decisions (console and command line), oldest first.
+    Audit {
+        /// Only the decisions on this submission.
+        #[arg(long)]
+        submission: Option<Uuid>,
     },
     /// Withdraw a published case (every version) from the public space, the change feed and
     /// OAI-PMH, which then show it as deleted. ID is any submission of the case, or its case uid.
@@ -409,6 +442,35 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Reviewer { command } => {
+            let store = metadata(&base_config)?;
+            let store = &*store;
+            match command {
+                ReviewerCommand::Add { email } => {
+                    let mut password = String::new();
+                    std::io::stdin()
+                        .read_line(&mut password)
+                        .context("reading the password from standard input")?;
+                    let password = password.trim_end_matches(['\r', '\n']);
+                    let r = paks_server::reviewers::add(store, &email, password)?;
+                    println!("reviewer {} ({}) added", r.id, r.email);
+                }
+                ReviewerCommand::List => {
+                    let now = paks_server::clock::now().unix_timestamp();
+                    for r in store.reviewers()? {
+                        let status = match r.locked_until {
+                            Some(until) if until > now => format!("locked until {until}"),
+                            _ => "active".to_owned(),
+                        };
+                        println!("{}\t{}\t{}\t{status}", r.id, r.email, r.created_at);
+                    }
+                }
+                ReviewerCommand::Remove { email } => {
+                    paks_server::reviewers::remove(store, &email)?;
+                    println!("reviewer {email} removed");
+                }
+            }
+        }
         Command::Review { command } => {
             let store = metadata(&base_config)?;
             let store = &*store;
@@ -462,6 +524,24 @@ fn main() -> anyhow::Result<()> {
                     SubmissionState::ChangesRequested,
                     Some(&comment),
                 )?),
+                ReviewCommand::Reject { id, reason } => print(&operator::set_state(
+                    store,
+                    id,
+                    SubmissionState::Rejected,
+                    Some(&reason),
+                )?),
+                ReviewCommand::Audit { submission } => {
+                    for a in store.review_audit(submission)? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            a.at,
+                            a.actor,
+                            a.submission_id,
+                            a.action,
+                            a.comment.unwrap_or_default().replace(['\n', '\t'], " ")
+                        );
+                    }
+                }
                 ReviewCommand::Withdraw { id } => {
                     let case_uid = operator::withdraw_case(store, id)?;
                     println!("withdrawn\t{case_uid}");

@@ -153,6 +153,50 @@ pub struct DeskRelease {
     pub published_at: String,
 }
 
+/// A reviewer account of the web console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewer {
+    pub id: i64,
+    pub email: String,
+    pub created_at: String,
+    /// Wrong passwords since the last sign-in or lock-out.
+    pub failed_sign_ins: u32,
+    /// Unix seconds: no sign-in until then.
+    pub locked_until: Option<i64>,
+}
+
+/// A reviewer with the Argon2id PHC string of their password.
+#[derive(Debug, Clone)]
+pub struct ReviewerCredentials {
+    pub reviewer: Reviewer,
+    pub password_hash: String,
+}
+
+/// A signed-in console session; only the SHA-256 of its token is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewerSession {
+    pub token_sha256: String,
+    pub reviewer_id: i64,
+    pub reviewer_email: String,
+    pub csrf_token: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of the last request.
+    pub last_seen_at: i64,
+}
+
+/// One review decision in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: String,
+    /// The reviewer's e-mail, or `cli` for the operator's command line.
+    pub actor: String,
+    pub submission_id: Uuid,
+    /// The state the decision moved the submission to (`published`, `rejected` …).
+    pub action: String,
+    pub comment: Option<String>,
+}
+
 pub trait MetadataStore: Send + Sync + 'static {
     /// A cheap round trip to the database, for `/readyz`: fails when it cannot be read now.
     fn ping(&self) -> Result<()>;
@@ -201,17 +245,43 @@ pub trait MetadataStore: Send + Sync + 'static {
         version: u32,
     ) -> Result<Option<SubmissionRecord>>;
     fn submissions(&self, state: Option<SubmissionState>) -> Result<Vec<SubmissionRecord>>;
-    /// False when there is no such submission. In the same transaction, when the case's newest
-    /// published version changes (published, or a published version moved back), its
-    /// `public_feed` entry takes the next `seq`; publishing a withdrawn case makes it public
-    /// again.
+    /// False when there is no such submission. In the same transaction, the decision goes into
+    /// the audit log under `actor`, and when the case's newest published version changes
+    /// (published, or a published version moved back), its `public_feed` entry takes the next
+    /// `seq`; publishing a withdrawn case makes it public again.
     fn set_state(
         &self,
         id: Uuid,
         state: SubmissionState,
         comment: Option<&str>,
         at: &str,
+        actor: &str,
     ) -> Result<bool>;
+    /// The audit log, oldest first: every decision, or those on one submission.
+    fn review_audit(&self, submission: Option<Uuid>) -> Result<Vec<AuditEntry>>;
+
+    /// `Error::Conflict` when the e-mail address has an account already.
+    fn add_reviewer(&self, email: &str, password_hash: &str, at: &str) -> Result<Reviewer>;
+    fn reviewers(&self) -> Result<Vec<Reviewer>>;
+    /// Removes the account and its sessions (its decisions stay in the audit log); false when
+    /// there is no such account.
+    fn remove_reviewer(&self, email: &str) -> Result<bool>;
+    fn reviewer_credentials(&self, email: &str) -> Result<Option<ReviewerCredentials>>;
+    /// Counts a wrong password; the `max_failures`-th in a row locks the account until
+    /// `lock_until` (Unix seconds) and starts the count again.
+    fn record_failed_sign_in(
+        &self,
+        reviewer_id: i64,
+        max_failures: u32,
+        lock_until: i64,
+    ) -> Result<()>;
+    /// A successful sign-in: forgets the failures and opens `session`.
+    fn open_reviewer_session(&self, session: &ReviewerSession) -> Result<()>;
+    /// The session of a token hash, with its reviewer's e-mail.
+    fn reviewer_session(&self, token_sha256: &str) -> Result<Option<ReviewerSession>>;
+    fn touch_reviewer_session(&self, token_sha256: &str, now: i64) -> Result<()>;
+    /// Sign-out, or an expired session.
+    fn delete_reviewer_session(&self, token_sha256: &str) -> Result<()>;
     /// Withdraws every version of a case from the public space and turns its feed entry into a
     /// tombstone with the next `seq`, in one transaction. `Error::NotFound` when the case has
     /// no public version; false when it was already withdrawn.

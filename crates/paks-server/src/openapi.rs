@@ -166,7 +166,91 @@ pub fn document() -> Value {
             paths.extend(more);
         }
     }
+    if let (Some(paths), Value::Object(console)) = (doc["paths"].as_object_mut(), console_paths()) {
+        paths.extend(console);
+    }
     doc
+}
+
+/// The reviewers' web console: HTML pages and forms for a browser, signed in by a session
+/// cookie (`paks_console_session`), every form carrying its CSRF token (docs/server.md).
+fn console_paths() -> Value {
+    let html =
+        |description: &str| json!({ "description": description, "content": { "text/html": {} } });
+    let see_other = |description: &str| {
+        json!({ "description": description, "headers": {
+            "Location": { "schema": { "type": "string" } }
+        }})
+    };
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
+    let form = |fields: Value| {
+        json!({ "required": true, "content": {
+            "application/x-www-form-urlencoded": { "schema": { "type": "object", "properties": fields } }
+        }})
+    };
+    let signed_in = "303 to the sign-in page without a live session";
+    json!({
+        (paths::CONSOLE): { "get": {
+            "operationId": "console", "summary": "Redirects to the console's queue", "security": [],
+            "responses": { "303": see_other("To the queue") }
+        }},
+        (paths::CONSOLE_QUEUE): { "get": {
+            "operationId": "consoleQueue", "summary": "The queue of submissions, filtered (HTML)", "security": [],
+            "parameters": [
+                { "name": "country", "in": "query", "required": false, "schema": { "type": "string" } },
+                { "name": "status", "in": "query", "required": false, "schema": { "type": "string" }, "description": "awaiting (default), any, or a submission state" },
+                { "name": "mdg", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 8 } },
+                { "name": "from", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } },
+                { "name": "to", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } }
+            ],
+            "responses": { "200": html("The queue"), "303": see_other(signed_in), "400": html("A filter is not valid") }
+        }},
+        (paths::CONSOLE_SIGN_IN): {
+            "get": {
+                "operationId": "consoleSignInForm", "summary": "The sign-in form (sets the form's CSRF cookie)", "security": [],
+                "responses": { "200": html("The form") }
+            },
+            "post": {
+                "operationId": "consoleSignIn", "summary": "Sign in; 5 wrong passwords in a row lock the account for 15 minutes", "security": [],
+                "requestBody": form(json!({ "csrf": { "type": "string" }, "email": { "type": "string" }, "password": { "type": "string" } })),
+                "responses": {
+                    "303": see_other("Signed in: to the queue, with the session cookie"),
+                    "401": html("Wrong e-mail address or password, or the account is locked (one answer for all)"),
+                    "403": html("Missing or wrong CSRF token")
+                }
+            }
+        },
+        (paths::CONSOLE_SIGN_OUT): { "post": {
+            "operationId": "consoleSignOut", "summary": "Sign out (deletes the session)", "security": [],
+            "requestBody": form(json!({ "csrf": { "type": "string" } })),
+            "responses": { "303": see_other("To the sign-in page"), "403": html("Missing or wrong CSRF token") }
+        }},
+        (paths::CONSOLE_SUBMISSION): { "get": {
+            "operationId": "consoleSubmission", "summary": "A submission: case, links, files, versions and what changed, audit log, decision forms (HTML)", "security": [],
+            "parameters": [id],
+            "responses": { "200": html("The submission"), "303": see_other(signed_in), "404": html("No such submission") }
+        }},
+        (paths::CONSOLE_FILE): { "get": {
+            "operationId": "consoleFile", "summary": "Download a file of any submission", "security": [],
+            "parameters": [id, { "name": "index", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 } }],
+            "responses": { "200": { "description": "The file (Content-Disposition: attachment)" }, "303": see_other(signed_in), "404": html("No such file") }
+        }},
+        (paths::CONSOLE_DECISION): { "post": {
+            "operationId": "consoleDecision", "summary": "Publish, request changes (comment) or reject (reason); recorded in the audit log", "security": [],
+            "parameters": [id],
+            "requestBody": form(json!({
+                "csrf": { "type": "string" },
+                "decision": { "type": "string", "enum": ["publish", "request_changes", "reject"] },
+                "comment": { "type": "string" }
+            })),
+            "responses": {
+                "303": see_other("Recorded: back to the submission"),
+                "400": html("No decision, or no comment or reason"),
+                "403": html("Missing or wrong CSRF token"),
+                "404": html("No such submission")
+            }
+        }}
+    })
 }
 
 fn core_document() -> Value {

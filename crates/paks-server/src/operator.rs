@@ -45,18 +45,38 @@ pub fn revoke_focal_point(store: &dyn MetadataStore, id: i64) -> Result<()> {
     }
 }
 
-/// Moves a submission to `state`; a comment is required when requesting changes.
+/// Who the audit log names for a decision taken with the operator's command line.
+pub const CLI_ACTOR: &str = "cli";
+
+/// Moves a submission to `state` as the operator (`CLI_ACTOR` in the audit log).
 pub fn set_state(
     store: &dyn MetadataStore,
     id: Uuid,
     state: SubmissionState,
     comment: Option<&str>,
 ) -> Result<SubmissionRecord> {
-    if state == SubmissionState::ChangesRequested && comment.is_none_or(|c| c.trim().is_empty()) {
+    decide(store, id, state, comment, CLI_ACTOR)
+}
+
+/// Moves a submission to `state`, as `actor` (a reviewer's e-mail, or `CLI_ACTOR`); requesting
+/// changes needs a comment and rejecting a reason.
+pub fn decide(
+    store: &dyn MetadataStore,
+    id: Uuid,
+    state: SubmissionState,
+    comment: Option<&str>,
+    actor: &str,
+) -> Result<SubmissionRecord> {
+    let blank = comment.is_none_or(|c| c.trim().is_empty());
+    if state == SubmissionState::ChangesRequested && blank {
         return Err(Error::Invalid("requesting changes needs a comment".into()));
     }
+    if state == SubmissionState::Rejected && blank {
+        return Err(Error::Invalid("rejecting needs a reason".into()));
+    }
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
     let now = crate::clock::rfc3339(crate::clock::now())?;
-    if !store.set_state(id, state, comment, &now)? {
+    if !store.set_state(id, state, comment, &now, actor)? {
         return Err(Error::NotFound(format!("submission {id}")));
     }
     store.submission(id)?.ok_or_else(|| Error::NotFound(format!("submission {id}")))

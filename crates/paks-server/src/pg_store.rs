@@ -18,8 +18,9 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::metadata::{
-    CaseQuery, DeskRelease, FeedEntry, FeedPage, FeedQuery, FocalPoint, IdempotencyClaim,
-    IdempotencyLease, MetadataStore, NewFocalPoint, StoredFile, SubmissionRecord,
+    AuditEntry, CaseQuery, DeskRelease, FeedEntry, FeedPage, FeedQuery, FocalPoint,
+    IdempotencyClaim, IdempotencyLease, MetadataStore, NewFocalPoint, Reviewer,
+    ReviewerCredentials, ReviewerSession, StoredFile, SubmissionRecord,
 };
 
 /// Append-only: never edit a shipped migration, add a new one.
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/003_rate_buckets.sql"),
     include_str!("../migrations/postgres/004_public_feed.sql"),
     include_str!("../migrations/postgres/005_desk_releases.sql"),
+    include_str!("../migrations/postgres/006_reviewers_console.sql"),
 ];
 
 /// Advisory lock key that makes instances starting together migrate one at a time.
@@ -65,6 +67,17 @@ fn focal_point_of(row: &Row) -> Result<FocalPoint> {
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+fn reviewer_of(row: &Row) -> Result<Reviewer> {
+    let failed: i32 = row.try_get("failed_sign_ins")?;
+    Ok(Reviewer {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        created_at: row.try_get("created_at")?,
+        failed_sign_ins: u32::try_from(failed).unwrap_or(0),
+        locked_until: row.try_get("locked_until")?,
     })
 }
 
@@ -712,6 +725,7 @@ impl MetadataStore for PostgresMetadataStore {
         state: SubmissionState,
         comment: Option<&str>,
         at: &str,
+        actor: &str,
     ) -> Result<bool> {
         let publishing = state == SubmissionState::Published;
         let published_at = publishing.then_some(at);
@@ -729,6 +743,12 @@ impl MetadataStore for PostgresMetadataStore {
                 "UPDATE submissions SET state = $2, reviewer_comment = $3, updated_at = $4, \
                  published_at = COALESCE($5, published_at) WHERE id = $1",
                 &[&id, &state.as_str(), &comment, &at, &published_at],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO review_audit (at, actor, submission_id, action, comment) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&at, &actor, &id, &state.as_str(), &comment],
             )
             .await?;
             if publishing {
@@ -761,6 +781,162 @@ impl MetadataStore for PostgresMetadataStore {
             }
             tx.commit().await?;
             Ok(true)
+        })
+    }
+
+    fn review_audit(&self, submission: Option<Uuid>) -> Result<Vec<AuditEntry>> {
+        let submission = submission.map(|s| s.to_string());
+        self.run(|client| async move {
+            client
+                .query(
+                    "SELECT at, actor, submission_id, action, comment FROM review_audit \
+                     WHERE $1::TEXT IS NULL OR submission_id = $1 ORDER BY id",
+                    &[&submission],
+                )
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(AuditEntry {
+                        at: r.try_get("at")?,
+                        actor: r.try_get("actor")?,
+                        submission_id: uuid_of(&r.try_get::<_, String>("submission_id")?)?,
+                        action: r.try_get("action")?,
+                        comment: r.try_get("comment")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn add_reviewer(&self, email: &str, password_hash: &str, at: &str) -> Result<Reviewer> {
+        self.run(|client| async move {
+            let row = client
+                .query_opt(
+                    "INSERT INTO reviewers (email, password_hash, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (email) DO NOTHING RETURNING *",
+                    &[&email, &password_hash, &at],
+                )
+                .await?
+                .ok_or_else(|| Error::Conflict(format!("a reviewer {email} exists already")))?;
+            reviewer_of(&row)
+        })
+    }
+
+    fn reviewers(&self) -> Result<Vec<Reviewer>> {
+        self.run(|client| async move {
+            client
+                .query("SELECT * FROM reviewers ORDER BY email", &[])
+                .await?
+                .iter()
+                .map(reviewer_of)
+                .collect()
+        })
+    }
+
+    fn remove_reviewer(&self, email: &str) -> Result<bool> {
+        self.run(|client| async move {
+            Ok(client.execute("DELETE FROM reviewers WHERE email = $1", &[&email]).await? == 1)
+        })
+    }
+
+    fn reviewer_credentials(&self, email: &str) -> Result<Option<ReviewerCredentials>> {
+        self.run(|client| async move {
+            let Some(row) =
+                client.query_opt("SELECT * FROM reviewers WHERE email = $1", &[&email]).await?
+            else {
+                return Ok(None);
+            };
+            Ok(Some(ReviewerCredentials {
+                reviewer: reviewer_of(&row)?,
+                password_hash: row.try_get("password_hash")?,
+            }))
+        })
+    }
+
+    fn record_failed_sign_in(
+        &self,
+        reviewer_id: i64,
+        max_failures: u32,
+        lock_until: i64,
+    ) -> Result<()> {
+        let max = i32::try_from(max_failures).unwrap_or(i32::MAX);
+        self.run(|client| async move {
+            client
+                .execute(
+                    "UPDATE reviewers SET \
+                     locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3 \
+                         ELSE locked_until END, \
+                     failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $2 THEN 0 \
+                         ELSE failed_sign_ins + 1 END \
+                     WHERE id = $1",
+                    &[&reviewer_id, &max, &lock_until],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn open_reviewer_session(&self, s: &ReviewerSession) -> Result<()> {
+        self.run(|mut client| async move {
+            let tx = client.transaction().await?;
+            tx.execute(
+                "UPDATE reviewers SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
+                &[&s.reviewer_id],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO reviewer_sessions (token_sha256, reviewer_id, csrf_token, \
+                 created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&s.token_sha256, &s.reviewer_id, &s.csrf_token, &s.created_at, &s.last_seen_at],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn reviewer_session(&self, token_sha256: &str) -> Result<Option<ReviewerSession>> {
+        self.run(|client| async move {
+            let Some(r) = client
+                .query_opt(
+                    "SELECT s.token_sha256, s.reviewer_id, r.email, s.csrf_token, s.created_at, \
+                     s.last_seen_at FROM reviewer_sessions s \
+                     JOIN reviewers r ON r.id = s.reviewer_id WHERE s.token_sha256 = $1",
+                    &[&token_sha256],
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            Ok(Some(ReviewerSession {
+                token_sha256: r.try_get(0)?,
+                reviewer_id: r.try_get(1)?,
+                reviewer_email: r.try_get(2)?,
+                csrf_token: r.try_get(3)?,
+                created_at: r.try_get(4)?,
+                last_seen_at: r.try_get(5)?,
+            }))
+        })
+    }
+
+    fn touch_reviewer_session(&self, token_sha256: &str, now: i64) -> Result<()> {
+        self.run(|client| async move {
+            client
+                .execute(
+                    "UPDATE reviewer_sessions SET last_seen_at = $2 WHERE token_sha256 = $1",
+                    &[&token_sha256, &now],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn delete_reviewer_session(&self, token_sha256: &str) -> Result<()> {
+        self.run(|client| async move {
+            client
+                .execute("DELETE FROM reviewer_sessions WHERE token_sha256 = $1", &[&token_sha256])
+                .await?;
+            Ok(())
         })
     }
 

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::metadata::{
-    CaseQuery, DeskRelease, FeedEntry, FeedPage, FeedQuery, FocalPoint, IdempotencyClaim,
-    IdempotencyLease, MetadataStore, NewFocalPoint, StoredFile, SubmissionRecord,
+    AuditEntry, CaseQuery, DeskRelease, FeedEntry, FeedPage, FeedQuery, FocalPoint,
+    IdempotencyClaim, IdempotencyLease, MetadataStore, NewFocalPoint, Reviewer,
+    ReviewerCredentials, ReviewerSession, StoredFile, SubmissionRecord,
 };
 
 /// Append-only: never edit a shipped migration, add a new one.
@@ -18,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/002_idempotency_leases.sql")),
     M::up(include_str!("../migrations/003_public_feed.sql")),
     M::up(include_str!("../migrations/004_desk_releases.sql")),
+    M::up(include_str!("../migrations/005_reviewers_console.sql")).foreign_key_check(),
 ];
 
 /// How long a record that an upload was deleted is kept: long enough that no submission that
@@ -35,9 +37,35 @@ pub struct SqliteMetadataStore {
     path: Option<PathBuf>,
 }
 
+/// Foreign keys are off while migrating: a migration that rebuilds a table (to change a CHECK)
+/// drops the old one, which would otherwise delete its referenced rows' parents. Such a
+/// migration checks the keys itself (`foreign_key_check`) before it commits.
 fn migrate(conn: &mut Connection) -> Result<()> {
-    migrations().to_latest(conn)?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = migrations().to_latest(conn);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrated?;
     Ok(())
+}
+
+fn reviewer_row(row: &Row<'_>) -> rusqlite::Result<Reviewer> {
+    Ok(Reviewer {
+        id: row.get("id")?,
+        email: row.get("email")?,
+        created_at: row.get("created_at")?,
+        failed_sign_ins: row.get("failed_sign_ins")?,
+        locked_until: row.get("locked_until")?,
+    })
+}
+
+fn audit_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: row.get("at")?,
+        actor: row.get("actor")?,
+        submission_id: uuid_col(row, "submission_id")?,
+        action: row.get("action")?,
+        comment: row.get("comment")?,
+    })
 }
 
 fn uuid_col(row: &Row<'_>, idx: &str) -> rusqlite::Result<Uuid> {
@@ -532,6 +560,7 @@ impl MetadataStore for SqliteMetadataStore {
         state: SubmissionState,
         comment: Option<&str>,
         at: &str,
+        actor: &str,
     ) -> Result<bool> {
         let publishing = state == SubmissionState::Published;
         let id = id.to_string();
@@ -547,6 +576,11 @@ impl MetadataStore for SqliteMetadataStore {
             "UPDATE submissions SET state = ?2, reviewer_comment = ?3, updated_at = ?4, \
              published_at = COALESCE(?5, published_at) WHERE id = ?1",
             params![id, state.as_str(), comment, at, publishing.then_some(at)],
+        )?;
+        tx.execute(
+            "INSERT INTO review_audit (at, actor, submission_id, action, comment) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![at, actor, id, state.as_str(), comment],
         )?;
         if publishing {
             tx.execute(
@@ -574,6 +608,124 @@ impl MetadataStore for SqliteMetadataStore {
         }
         tx.commit()?;
         Ok(true)
+    }
+
+    fn review_audit(&self, submission: Option<Uuid>) -> Result<Vec<AuditEntry>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, actor, submission_id, action, comment FROM review_audit \
+             WHERE ?1 IS NULL OR submission_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([submission.map(|s| s.to_string())], audit_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn add_reviewer(&self, email: &str, password_hash: &str, at: &str) -> Result<Reviewer> {
+        let conn = self.conn();
+        let added = conn.execute(
+            "INSERT INTO reviewers (email, password_hash, created_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (email) DO NOTHING",
+            params![email, password_hash, at],
+        )?;
+        if added == 0 {
+            return Err(Error::Conflict(format!("a reviewer {email} exists already")));
+        }
+        let id = conn.last_insert_rowid();
+        Ok(conn.query_row("SELECT * FROM reviewers WHERE id = ?1", [id], reviewer_row)?)
+    }
+
+    fn reviewers(&self) -> Result<Vec<Reviewer>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT * FROM reviewers ORDER BY email")?;
+        let rows = stmt.query_map([], reviewer_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn remove_reviewer(&self, email: &str) -> Result<bool> {
+        Ok(self.conn().execute("DELETE FROM reviewers WHERE email = ?1", [email])? == 1)
+    }
+
+    fn reviewer_credentials(&self, email: &str) -> Result<Option<ReviewerCredentials>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT * FROM reviewers WHERE email = ?1")?;
+        Ok(stmt
+            .query_row([email], |r| {
+                Ok(ReviewerCredentials {
+                    reviewer: reviewer_row(r)?,
+                    password_hash: r.get("password_hash")?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn record_failed_sign_in(
+        &self,
+        reviewer_id: i64,
+        max_failures: u32,
+        lock_until: i64,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE reviewers SET \
+             locked_until = CASE WHEN failed_sign_ins + 1 >= ?2 THEN ?3 ELSE locked_until END, \
+             failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= ?2 THEN 0 \
+                 ELSE failed_sign_ins + 1 END \
+             WHERE id = ?1",
+            params![reviewer_id, max_failures, lock_until],
+        )?;
+        Ok(())
+    }
+
+    fn open_reviewer_session(&self, s: &ReviewerSession) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE reviewers SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?1",
+            [s.reviewer_id],
+        )?;
+        tx.execute(
+            "INSERT INTO reviewer_sessions (token_sha256, reviewer_id, csrf_token, created_at, \
+             last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![s.token_sha256, s.reviewer_id, s.csrf_token, s.created_at, s.last_seen_at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn reviewer_session(&self, token_sha256: &str) -> Result<Option<ReviewerSession>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT s.token_sha256, s.reviewer_id, r.email, s.csrf_token, s.created_at, \
+             s.last_seen_at FROM reviewer_sessions s JOIN reviewers r ON r.id = s.reviewer_id \
+             WHERE s.token_sha256 = ?1",
+        )?;
+        Ok(stmt
+            .query_row([token_sha256], |r| {
+                Ok(ReviewerSession {
+                    token_sha256: r.get(0)?,
+                    reviewer_id: r.get(1)?,
+                    reviewer_email: r.get(2)?,
+                    csrf_token: r.get(3)?,
+                    created_at: r.get(4)?,
+                    last_seen_at: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn touch_reviewer_session(&self, token_sha256: &str, now: i64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE reviewer_sessions SET last_seen_at = ?2 WHERE token_sha256 = ?1",
+            params![token_sha256, now],
+        )?;
+        Ok(())
+    }
+
+    fn delete_reviewer_session(&self, token_sha256: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM reviewer_sessions WHERE token_sha256 = ?1", [token_sha256])?;
+        Ok(())
     }
 
     fn withdraw_case(&self, case_uid: Uuid, at: &str) -> Result<bool> {
@@ -783,6 +935,45 @@ mod tests {
         assert_eq!(mode, "wal");
         let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!(sync, 2, "synchronous = FULL");
+    }
+
+    #[test]
+    fn allowing_rejected_keeps_every_submission_and_what_refers_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paks.sqlite3");
+        {
+            let mut conn = durable_sqlite::open(&path, durable_sqlite::Access::ReadWrite).unwrap();
+            migrations().to_version(&mut conn, 4).unwrap();
+            conn.execute_batch(
+                "INSERT INTO focal_points (id, country, name, email, token_sha256, created_at) \
+                 VALUES (1, 'LAO', 'T', 't@example.org', 'h', 'now'); \
+                 INSERT INTO submissions (id, case_uid, version, focal_point_id, country, title, \
+                 case_json, case_sha256, received_at, state, updated_at, published_at, \
+                 receipt_json) VALUES ('s1', 'c1', 1, 1, 'LAO', 'Kept', '{}', 'x', \
+                 '2027-01-01T00:00:00Z', 'published', 'u', 'p', '{}'); \
+                 INSERT INTO submission_files VALUES ('s1', 0, 'u1', 'a.pdf', 'application/pdf', \
+                 3, 'sha'); \
+                 INSERT INTO submission_mdg_targets VALUES ('s1', '1.A'); \
+                 INSERT INTO public_feed VALUES ('c1', 1, 's1', 0, 1);",
+            )
+            .unwrap();
+        }
+        let store = SqliteMetadataStore::open(&path).unwrap();
+        let conn = store.conn();
+        let (title, state): (String, String) = conn
+            .query_row("SELECT title, state FROM submissions WHERE id = 's1'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((title.as_str(), state.as_str()), ("Kept", "published"));
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are on again after migrating");
+        conn.execute("UPDATE submissions SET state = 'rejected' WHERE id = 's1'", []).unwrap();
+        assert!(conn.execute("UPDATE submissions SET state = 'lost' WHERE id = 's1'", []).is_err());
+        assert!(
+            conn.execute("DELETE FROM submissions WHERE id = 's1'", []).is_err(),
+            "the files, targets and feed still refer to the rebuilt table"
+        );
     }
 
     fn lao(store: &SqliteMetadataStore) -> i64 {

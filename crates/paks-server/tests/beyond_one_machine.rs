@@ -444,7 +444,7 @@ fn feed_and_release_contract(store: &dyn MetadataStore) {
         let lease = lease_of(store.claim_idempotency_key(fp, key, key, t0, t0 + 30).unwrap());
         let record = submission(fp, case_uid, version, at);
         store.insert_submission(&record, &lease, 201, "{}").unwrap();
-        assert!(store.set_state(record.id, Published, None, at).unwrap());
+        assert!(store.set_state(record.id, Published, None, at, "cli").unwrap());
         record.id
     };
     let all = |after_seq: u64| FeedQuery { after_seq, limit: 10, ..FeedQuery::default() };
@@ -897,4 +897,77 @@ fn tokio_stream_of(
     rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
 ) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
+}
+
+/// The reviewers' console in the store, the same for SQLite and PostgreSQL: accounts, the
+/// lock-out count, sessions, and decisions with their audit rows (a `rejected` state included).
+fn review_console_contract(store: &dyn MetadataStore) {
+    use paks_protocol::SubmissionState::{ChangesRequested, Rejected};
+    use paks_server::metadata::ReviewerSession;
+    let at = "2027-02-01T00:00:00Z";
+    let ana = store.add_reviewer("ana@example.org", "$argon2id$hash", at).unwrap();
+    assert!(matches!(
+        store.add_reviewer("ana@example.org", "$argon2id$other", at),
+        Err(paks_server::Error::Conflict(_))
+    ));
+    for _ in 0..4 {
+        store.record_failed_sign_in(ana.id, 5, 1_900_000_000).unwrap();
+    }
+    let creds = store.reviewer_credentials("ana@example.org").unwrap().unwrap();
+    assert_eq!((creds.reviewer.failed_sign_ins, creds.reviewer.locked_until), (4, None));
+    assert_eq!(creds.password_hash, "$argon2id$hash");
+    store.record_failed_sign_in(ana.id, 5, 1_900_000_000).unwrap();
+    let locked = store.reviewer_credentials("ana@example.org").unwrap().unwrap().reviewer;
+    assert_eq!((locked.failed_sign_ins, locked.locked_until), (0, Some(1_900_000_000)));
+
+    let session = ReviewerSession {
+        token_sha256: "session-hash".into(),
+        reviewer_id: ana.id,
+        reviewer_email: ana.email.clone(),
+        csrf_token: "csrf".into(),
+        created_at: 1_800_000_000,
+        last_seen_at: 1_800_000_000,
+    };
+    store.open_reviewer_session(&session).unwrap();
+    let opened = store.reviewer_credentials("ana@example.org").unwrap().unwrap().reviewer;
+    assert_eq!((opened.failed_sign_ins, opened.locked_until), (0, None), "sign-in unlocks");
+    store.touch_reviewer_session("session-hash", 1_800_000_060).unwrap();
+    let found = store.reviewer_session("session-hash").unwrap().unwrap();
+    assert_eq!(found, ReviewerSession { last_seen_at: 1_800_000_060, ..session.clone() });
+
+    let fp = focal_point(store, "console-token");
+    let lease = lease_of(store.claim_idempotency_key(fp, "c", "c", 1, 1_900_000_000).unwrap());
+    let record = submission(fp, Uuid::new_v4(), 1, at);
+    store.insert_submission(&record, &lease, 201, "{}").unwrap();
+    assert!(store.set_state(record.id, ChangesRequested, Some("More"), at, &ana.email).unwrap());
+    assert!(store.set_state(record.id, Rejected, Some("No"), at, "cli").unwrap());
+    assert!(!store.set_state(Uuid::new_v4(), Rejected, Some("No"), at, "cli").unwrap());
+    assert_eq!(store.submission(record.id).unwrap().unwrap().state, Rejected);
+    let audit = store.review_audit(Some(record.id)).unwrap();
+    let rows: Vec<(&str, &str, Option<&str>)> =
+        audit.iter().map(|a| (a.actor.as_str(), a.action.as_str(), a.comment.as_deref())).collect();
+    assert_eq!(
+        rows,
+        [("ana@example.org", "changes_requested", Some("More")), ("cli", "rejected", Some("No"))]
+    );
+    assert_eq!(store.review_audit(Some(Uuid::new_v4())).unwrap(), []);
+
+    assert!(store.remove_reviewer("ana@example.org").unwrap());
+    assert!(store.reviewer_session("session-hash").unwrap().is_none(), "its sessions go too");
+    assert!(!store.remove_reviewer("ana@example.org").unwrap());
+    assert_eq!(store.review_audit(None).unwrap().len(), 2, "decisions stay in the log");
+}
+
+#[test]
+fn the_review_console_contract_holds_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    review_console_contract(&SqliteMetadataStore::open(&dir.path().join("paks.sqlite3")).unwrap());
+}
+
+#[test]
+fn the_review_console_contract_holds_on_postgres() {
+    let pg = Postgres::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let _entered = runtime.enter();
+    review_console_contract(&PostgresMetadataStore::connect(&pg.url()).unwrap());
 }

@@ -1,5 +1,5 @@
-//! A case's lifecycle: draft -> queued -> submitted -> under review -> published or changes
-//! requested. Only a draft is edited; a sent case changes through a new version.
+//! A case's lifecycle: draft -> queued -> submitted -> under review -> published, changes
+//! requested or rejected. Only a draft is edited; a sent case changes through a new version.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -16,6 +16,8 @@ pub enum CaseStatus {
     UnderReview,
     Published,
     ChangesRequested,
+    /// PAKS refused it for good; the reason is the review comment.
+    Rejected,
 }
 
 impl CaseStatus {
@@ -27,6 +29,7 @@ impl CaseStatus {
             CaseStatus::UnderReview => "under_review",
             CaseStatus::Published => "published",
             CaseStatus::ChangesRequested => "changes_requested",
+            CaseStatus::Rejected => "rejected",
         }
     }
 
@@ -38,6 +41,7 @@ impl CaseStatus {
             CaseStatus::UnderReview => "under review",
             CaseStatus::Published => "published",
             CaseStatus::ChangesRequested => "changes requested",
+            CaseStatus::Rejected => "rejected",
         }
     }
 
@@ -49,6 +53,7 @@ impl CaseStatus {
             CaseStatus::UnderReview,
             CaseStatus::Published,
             CaseStatus::ChangesRequested,
+            CaseStatus::Rejected,
         ]
         .into_iter()
         .find(|status| status.as_str() == text)
@@ -67,6 +72,7 @@ impl CaseStatus {
                 | CaseStatus::UnderReview
                 | CaseStatus::Published
                 | CaseStatus::ChangesRequested
+                | CaseStatus::Rejected
         )
     }
 
@@ -77,9 +83,10 @@ impl CaseStatus {
             (Draft, Queued)
                 | (Queued, Draft)
                 | (Queued, Submitted)
-                | (Submitted, UnderReview | Published | ChangesRequested)
-                | (UnderReview, Published | ChangesRequested)
-                | (ChangesRequested, UnderReview | Published)
+                | (Submitted, UnderReview | Published | ChangesRequested | Rejected)
+                | (UnderReview, Published | ChangesRequested | Rejected)
+                | (ChangesRequested, UnderReview | Published | Rejected)
+                | (Rejected, UnderReview | Published | ChangesRequested)
         )
     }
 
@@ -104,6 +111,8 @@ mod tests {
         assert!(!Draft.can_become(Submitted), "a draft must pass through the outbox");
         assert!(!Published.can_become(Draft), "a published case changes by a new version");
         assert!(!Submitted.can_become(Queued));
+        assert!(UnderReview.can_become(Rejected) && Rejected.is_sent() && !Rejected.is_editable());
+        assert!(!Rejected.can_become(Draft), "a rejected case changes by a new version");
         assert!(Draft.is_editable() && !Queued.is_editable() && !Published.is_editable());
     }
 }

@@ -8,10 +8,12 @@ use crate::error::{Error, Result};
 const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_attachments_search.sql"),
+    include_str!("../../migrations/0003_rejected_status.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect())
+    // Each step checks the foreign keys it may have broken: they are off while migrating.
+    Migrations::new(STEPS.iter().map(|sql| M::up(sql).foreign_key_check()).collect())
 }
 
 /// The schema version this build writes.
@@ -31,7 +33,12 @@ pub fn apply(conn: &mut Connection) -> Result<()> {
     if found > latest_version() {
         return Err(Error::DatabaseTooNew { found, supported: latest_version() });
     }
-    migrations().to_latest(conn).map_err(|err| match err {
+    // A step that rebuilds a table (to widen a CHECK) drops the old one, which with foreign
+    // keys on would delete or refuse its children's parents (SQLite's ALTER TABLE procedure).
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = migrations().to_latest(conn);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrated.map_err(|err| match err {
         rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
         other => Error::Migration(other.to_string()),
     })
@@ -77,6 +84,41 @@ mod tests {
                 assert!(sql.trim_end().ends_with("STRICT"), "table {name} must be STRICT");
             }
         }
+    }
+
+    #[test]
+    fn widening_the_case_status_keeps_every_case_and_what_hangs_off_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        migrations().to_version(&mut conn, 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO cases (id, uid, status, title, created_at, updated_at) \
+             VALUES (7, 'u-1', 'submitted', 'Kept', 1, 2); \
+             INSERT INTO goal_links (case_id, framework, target, note, created_at) \
+             VALUES (7, 'mdg', '8.F', 'n', 3); \
+             INSERT INTO revisions (case_id, kind, snapshot, chars, created_at, updated_at) \
+             VALUES (7, 'checkpoint', '{}', 2, 3, 3);",
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are on again");
+        conn.execute("UPDATE cases SET status = 'rejected' WHERE id = 7", []).unwrap();
+        let (title, links): (String, i64) = conn
+            .query_row(
+                "SELECT title, (SELECT count(*) FROM goal_links WHERE case_id = 7) FROM cases \
+                 WHERE id = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((title.as_str(), links), ("Kept", 1));
+        conn.execute("DELETE FROM cases WHERE id = 7", []).unwrap();
+        let left: i64 = conn.query_row("SELECT count(*) FROM revisions", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 0, "the children still cascade from the rebuilt table");
+        conn.execute("INSERT INTO cases (uid, created_at, updated_at) VALUES ('u-2', 1, 1)", [])
+            .unwrap();
+        assert!(conn.execute("UPDATE cases SET status = 'lost'", []).is_err(), "still checked");
     }
 
     #[test]

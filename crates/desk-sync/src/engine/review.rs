@@ -26,8 +26,12 @@ impl Engine {
             Ok(status) => {
                 self.net = Connectivity::Online;
                 let state = status.state;
-                let finished =
-                    matches!(state, SubmissionState::Published | SubmissionState::ChangesRequested);
+                let finished = matches!(
+                    state,
+                    SubmissionState::Published
+                        | SubmissionState::ChangesRequested
+                        | SubmissionState::Rejected
+                );
                 let changed = sub.review_state.as_deref() != Some(state.as_str());
                 let attempts = if changed { 1 } else { sub.attempts + 1 };
                 let next = now + millis(self.options.review.delay(attempts));
@@ -91,6 +95,7 @@ pub(crate) fn apply_review(
         SubmissionState::UnderReview => CaseStatus::UnderReview,
         SubmissionState::Published => CaseStatus::Published,
         SubmissionState::ChangesRequested => CaseStatus::ChangesRequested,
+        SubmissionState::Rejected => CaseStatus::Rejected,
     };
     if case.status != next && !case.status.can_become(next) {
         tracing::warn!(

@@ -1,6 +1,7 @@
 //! The HTTP API: routing, problem responses, authentication.
 
 mod bags;
+mod console;
 mod desk_updates;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
@@ -64,6 +65,7 @@ fn routes() -> RouteTable {
         .merge(tus::routes().wrap(|r| r.layer(DefaultBodyLimit::disable())))
         .merge(public_site::html_routes())
         .merge(operations::routes())
+        .merge(console::routes())
 }
 
 pub fn public_feed_default_limit() -> u32 {

@@ -21,6 +21,15 @@ pub const CASES_PAGE: &str = "/cases";
 pub const CASE_PAGE: &str = "/cases/{id}";
 pub const CASE_FILE: &str = "/cases/{id}/files/{index}";
 
+// The reviewers' web console (http::console); its cookies are scoped to CONSOLE.
+pub const CONSOLE: &str = "/console";
+pub const CONSOLE_QUEUE: &str = "/console/";
+pub const CONSOLE_SIGN_IN: &str = "/console/sign-in";
+pub const CONSOLE_SIGN_OUT: &str = "/console/sign-out";
+pub const CONSOLE_SUBMISSION: &str = "/console/submissions/{id}";
+pub const CONSOLE_FILE: &str = "/console/submissions/{id}/files/{index}";
+pub const CONSOLE_DECISION: &str = "/console/submissions/{id}/decision";
+
 // Issue 19: the public change feed and the OAI-PMH endpoint.
 pub const PUBLIC_CHANGES: &str = "/api/v1/public/changes";
 pub const OAI: &str = "/oai";

@@ -24,7 +24,7 @@ use crate::html::{encode_query, escape};
 use crate::metadata::{CaseQuery, SubmissionRecord};
 use paks_protocol::SubmissionState;
 
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'";
+pub(super) const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'";
 
 pub fn api_routes() -> RouteTable {
     RouteTable::new().get(paths::CASES_JSON, list_json).get(paths::CASE_JSON, case_json)
@@ -146,8 +146,12 @@ fn page(title: &str, body: &str) -> Response {
          <body>{body}</body></html>\n",
         escape(title)
     );
-    let mut res = Html(html).into_response();
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    html_response(Html(html).into_response(), CSP)
+}
+
+/// `res` with the headers every HTML page of the server carries.
+pub(super) fn html_response(mut res: Response, csp: &'static str) -> Response {
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     res.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     res
 }
@@ -183,31 +187,17 @@ async fn list_html(
     Ok(page("Country case studies", &body))
 }
 
-async fn case_html(State(state): State<SharedState>, Path(id): Path<String>) -> ApiResult {
-    let r = published_record(&state, &id).await?;
-    let c = parse_case(&r)?;
-    let mut body = format!(
-        "<p><a href=\"/cases\">All cases</a></p><h1>{}</h1><p class=\"meta\">{} · {} · version {} · published {}</p>",
-        escape(&c.title),
-        escape(&c.country),
-        escape(&c.government_level),
-        c.version,
-        escape(r.published_at.as_deref().unwrap_or(""))
-    );
-    body.push_str("<h2>Millennium Development Goals</h2><ul>");
-    for l in &c.mdg_links {
-        body.push_str(&format!(
-            "<li class=\"mdg\"><a href=\"/cases?mdg={}\">MDG target {}</a>{}{}</li>",
-            encode_query(&l.target),
-            escape(&l.target),
-            l.indicator
-                .as_deref()
-                .map(|i| format!(", indicator {}", escape(i)))
-                .unwrap_or_default(),
-            if l.note.is_empty() { String::new() } else { format!(": {}", escape(&l.note)) }
-        ));
-    }
-    body.push_str("</ul>");
+/// What follows an MDG link's target: its indicator and note, escaped.
+pub(super) fn mdg_link_detail(l: &paks_protocol::MdgLink) -> String {
+    let indicator =
+        l.indicator.as_deref().map(|i| format!(", indicator {}", escape(i))).unwrap_or_default();
+    let note = if l.note.is_empty() { String::new() } else { format!(": {}", escape(&l.note)) };
+    format!("{indicator}{note}")
+}
+
+/// The SDG links (when there are any) and the case's text sections under their headings.
+pub(super) fn sdg_links_and_sections_html(c: &CaseDocument) -> String {
+    let mut body = String::new();
     if !c.sdg_links.is_empty() {
         body.push_str("<h2>Sustainable Development Goals</h2><ul>");
         for l in &c.sdg_links {
@@ -228,6 +218,31 @@ async fn case_html(State(state): State<SharedState>, Path(id): Path<String>) -> 
             ));
         }
     }
+    body
+}
+
+async fn case_html(State(state): State<SharedState>, Path(id): Path<String>) -> ApiResult {
+    let r = published_record(&state, &id).await?;
+    let c = parse_case(&r)?;
+    let mut body = format!(
+        "<p><a href=\"/cases\">All cases</a></p><h1>{}</h1><p class=\"meta\">{} · {} · version {} · published {}</p>",
+        escape(&c.title),
+        escape(&c.country),
+        escape(&c.government_level),
+        c.version,
+        escape(r.published_at.as_deref().unwrap_or(""))
+    );
+    body.push_str("<h2>Millennium Development Goals</h2><ul>");
+    for l in &c.mdg_links {
+        body.push_str(&format!(
+            "<li class=\"mdg\"><a href=\"/cases?mdg={}\">MDG target {}</a>{}</li>",
+            encode_query(&l.target),
+            escape(&l.target),
+            mdg_link_detail(l)
+        ));
+    }
+    body.push_str("</ul>");
+    body.push_str(&sdg_links_and_sections_html(&c));
     body.push_str(&format!(
         "<h2>Institutions</h2><p>{}</p><h2>Focal point</h2><p>{}, {}, {}</p>",
         escape(&c.institutions.join(", ")),
@@ -297,6 +312,15 @@ async fn download(
     Path((id, index)): Path<(String, String)>,
 ) -> ApiResult {
     let r = published_record(&state, &id).await?;
+    file_download(&state, &r, &index).await
+}
+
+/// The file at `index` (as the path gives it) of a submission, as an attachment.
+pub(super) async fn file_download(
+    state: &SharedState,
+    r: &SubmissionRecord,
+    index: &str,
+) -> ApiResult {
     let file = index
         .parse::<usize>()
         .ok()

@@ -244,7 +244,10 @@ fn connect_refuses_a_captive_portal_and_a_bad_token() {
 
     let out = cli(dir.path(), &["connect", &format!("http://{}", server.addr), "--token", " "]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("The token is empty"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("The token is empty or has control characters")
+    );
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let out = cli(dir.path(), &["connect", &format!("http://{closed}"), "--token", "t"]);

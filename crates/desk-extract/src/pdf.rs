@@ -2,7 +2,7 @@
 //! where pdf-extract panics, fails, or returns near-empty or garbled text.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
@@ -17,6 +17,9 @@ const ENGINE_1: &str = "pdf-extract";
 const ENGINE_2: &str = "pdf_oxide";
 /// Pages with fewer visible characters than this count as near-empty.
 const NEAR_EMPTY: usize = 8;
+/// Pages of text read by both engines to learn whether pdf-extract drops part of this
+/// document's text.
+const SAMPLE_PAGES: usize = 4;
 
 /// One engine's reading of one page.
 #[derive(Debug)]
@@ -54,20 +57,26 @@ pub(crate) fn extract(
     }
 
     // A near-empty page among pages of text may be a separator, or a page pdf-extract could
-    // not decode (a CJK/Latin mix loses whole pages): the second engine reads every one.
-    let retry: Vec<u32> = if load_error.is_some() {
-        Vec::new()
+    // not decode (a CJK/Latin mix loses whole pages): the second engine reads every one. A few
+    // more pages are read by both to learn whether pdf-extract drops part of every page set in
+    // this document's fonts (blanks where a bilingual table of contents has Latin letters and
+    // digits); if it does, every page is read by both.
+    let (retry, sample): (BTreeSet<u32>, Vec<u32>) = if load_error.is_some() {
+        (BTreeSet::new(), Vec::new())
     } else {
-        pages
+        let retry: BTreeSet<u32> = pages
             .iter()
             .filter(|(_, r)| failed_or_garbled(r) || near_empty(r))
             .map(|(n, _)| *n)
-            .collect()
+            .collect();
+        let sample =
+            pages.keys().filter(|n| !retry.contains(n)).take(SAMPLE_PAGES).copied().collect();
+        (retry, sample)
     };
     let first_name = if load_error.is_some() { ENGINE_2 } else { ENGINE_1 };
     let mut engines: BTreeMap<u32, &'static str> = BTreeMap::new();
     let mut used_second = false;
-    if load_error.is_some() || !retry.is_empty() {
+    if load_error.is_some() || !retry.is_empty() || !sample.is_empty() {
         match catch_unwind(AssertUnwindSafe(|| second_engine_open(bytes, encrypted))) {
             Ok(Ok(doc)) => {
                 let count = catch_unwind(AssertUnwindSafe(|| doc.page_count()))
@@ -75,26 +84,38 @@ pub(crate) fn extract(
                     .and_then(Result::ok)
                     .unwrap_or(0);
                 let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
-                let todo: Vec<u32> = if load_error.is_some() {
-                    on_count(count_u32);
-                    (1..=count_u32).collect()
-                } else {
-                    retry
-                };
-                for n in todo {
+                let mut read_by_both = |n: u32, pages: &mut BTreeMap<u32, PageRead>| {
                     let second = second_engine_page(&doc, n);
-                    let better = match (pages.get(&n), &second) {
-                        (None, _) => true,
-                        (Some(PageRead::Failed), _) => true,
-                        (Some(PageRead::Text(a)), PageRead::Text(b)) => {
-                            good_chars(b) > good_chars(a)
-                        }
-                        (Some(PageRead::Text(_)), PageRead::Failed) => false,
-                    };
+                    let better = second_is_better(pages.get(&n), &second);
                     if better {
                         used_second = true;
                         engines.insert(n, ENGINE_2);
                         pages.insert(n, second);
+                    }
+                    better
+                };
+                if load_error.is_some() {
+                    on_count(count_u32);
+                    for n in 1..=count_u32 {
+                        read_by_both(n, &mut pages);
+                    }
+                } else {
+                    for n in retry.iter().copied() {
+                        read_by_both(n, &mut pages);
+                    }
+                    let mut drops_text = false;
+                    for n in &sample {
+                        drops_text |= read_by_both(*n, &mut pages);
+                    }
+                    if drops_text {
+                        let rest: Vec<u32> = pages
+                            .keys()
+                            .filter(|n| !retry.contains(n) && !sample.contains(n))
+                            .copied()
+                            .collect();
+                        for n in rest {
+                            read_by_both(n, &mut pages);
+                        }
                     }
                 }
             }
@@ -418,6 +439,25 @@ fn second_engine_page(doc: &pdf_oxide::PdfDocument, n: u32) -> PageRead {
     }
 }
 
+/// Whether the second engine's reading of a page replaces the first's: always for a page the
+/// first could not read; for a near-empty or garbled one, when it holds more; for a page of
+/// text, only when it holds clearly more, so two readings that differ by a few spaces or a
+/// ligature keep the first engine's.
+fn second_is_better(first: Option<&PageRead>, second: &PageRead) -> bool {
+    match (first, second) {
+        (None | Some(PageRead::Failed), _) => true,
+        (Some(PageRead::Text(_)), PageRead::Failed) => false,
+        (Some(read @ PageRead::Text(a)), PageRead::Text(b)) => {
+            let (a, b) = (good_chars(a), good_chars(b));
+            if near_empty(read) || failed_or_garbled(read) {
+                b > a
+            } else {
+                b >= a + (a / 10).max(NEAR_EMPTY)
+            }
+        }
+    }
+}
+
 fn failed_or_garbled(read: &PageRead) -> bool {
     match read {
         PageRead::Failed => true,
@@ -483,16 +523,17 @@ mod tests {
         pages
     }
 
-    /// A PDF of four pages of text where page 2 has no media box (pdf-extract panics on it).
-    fn second_page_panics() -> Vec<u8> {
+    /// A PDF with one page per content stream, in Helvetica; `None` leaves a page's media box
+    /// out (pdf-extract panics on such a page).
+    fn pdf_of_pages(pages: &[(Option<&str>, String)]) -> Vec<u8> {
+        let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
         let mut objs: Vec<String> = vec![
             "<< /Type /Catalog /Pages 2 0 R >>".into(),
-            "<< /Type /Pages /Kids [4 0 R 6 0 R 8 0 R 10 0 R] /Count 4 >>".into(),
+            format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()),
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
         ];
-        for i in 0..4 {
-            let media_box = if i == 1 { "" } else { "/MediaBox [0 0 612 792] " };
-            let content = format!("BT /F1 18 Tf 72 720 Td (Text of page {}) Tj ET", i + 1);
+        for (i, (media_box, content)) in pages.iter().enumerate() {
+            let media_box = media_box.map(|b| format!("/MediaBox {b} ")).unwrap_or_default();
             objs.push(format!(
                 "<< /Type /Page /Parent 2 0 R {media_box}/Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
                 5 + 2 * i
@@ -515,6 +556,79 @@ mod tests {
             objs.len() + 1
         ));
         pdf.into_bytes()
+    }
+
+    const LETTER: Option<&str> = Some("[0 0 612 792]");
+
+    /// A PDF of four pages of text where page 2 has no media box (pdf-extract panics on it).
+    fn second_page_panics() -> Vec<u8> {
+        let pages: Vec<(Option<&str>, String)> = (1..=4)
+            .map(|n| {
+                let media_box = if n == 2 { None } else { LETTER };
+                (media_box, format!("BT /F1 18 Tf 72 720 Td (Text of page {n}) Tj ET"))
+            })
+            .collect();
+        pdf_of_pages(&pages)
+    }
+
+    fn read(bytes: &[u8]) -> Extraction {
+        let limits = Limits { ocr_languages: String::new(), ..Limits::default() };
+        extract(std::path::Path::new("test.pdf"), bytes, &limits, &mut |_| {}, &mut |_| {}).unwrap()
+    }
+
+    /// Pages whose heading is shown with `Tj` and whose lines with `'` (next line, show), an
+    /// operator pdf-extract skips: it reads each page's heading and loses the rest, as it loses
+    /// the Latin letters and digits of a bilingual table of contents.
+    #[test]
+    fn pages_the_first_engine_reads_short_are_read_whole_by_the_second_every_one() {
+        let pages: Vec<(Option<&str>, String)> = (1..=7)
+            .map(|n| {
+                let lines = format!(
+                    "(Chapter {n} overview 1{n}) ' (Chapter {n} findings 2{n}) ' (Chapter {n} lessons 3{n}) '"
+                );
+                (LETTER, format!("BT /F1 12 Tf 14 TL 72 720 Td (Contents of part {n}) Tj {lines} ET"))
+            })
+            .collect();
+        let extraction = read(&pdf_of_pages(&pages));
+
+        assert_eq!(extraction.units.len(), 7, "{extraction:?}");
+        for unit in &extraction.units {
+            let n = unit.number;
+            for words in [format!("Contents of part {n}"), format!("Chapter {n} lessons 3{n}")] {
+                assert!(unit.text.contains(&words), "page {n} lacks {words:?}: {:?}", unit.text);
+            }
+        }
+        assert!(extraction.pages.iter().all(|p| p.engine == ENGINE_2), "{:?}", extraction.pages);
+        assert_eq!(extraction.engine, "pdf-extract+pdf_oxide");
+    }
+
+    #[test]
+    fn pages_both_engines_read_alike_keep_the_first_engine() {
+        let pages: Vec<(Option<&str>, String)> = (1..=6)
+            .map(|n| {
+                (
+                    LETTER,
+                    format!("BT /F1 12 Tf 72 720 Td (Findings of part {n}, with figures) Tj ET"),
+                )
+            })
+            .collect();
+        let extraction = read(&pdf_of_pages(&pages));
+
+        assert_eq!(extraction.units.len(), 6);
+        assert_eq!(extraction.engine, ENGINE_1, "{:?}", extraction.pages);
+        assert!(extraction.pages.iter().all(|p| p.engine == ENGINE_1));
+    }
+
+    #[test]
+    fn the_second_reading_replaces_a_page_of_text_only_when_clearly_longer() {
+        let text = |s: &str| PageRead::Text(s.to_owned());
+        let heading = text("Contents of part 1");
+        assert!(second_is_better(Some(&heading), &text("Contents of part 1 Chapter one 12")));
+        assert!(!second_is_better(Some(&heading), &text("Contents of part 1 .")));
+        assert!(!second_is_better(Some(&heading), &PageRead::Failed));
+        assert!(second_is_better(Some(&text("ab")), &text("abc")));
+        assert!(second_is_better(Some(&PageRead::Failed), &text("")));
+        assert!(second_is_better(None, &text("x")));
     }
 
     #[test]

@@ -106,20 +106,13 @@ pub fn ensure_crypto_provider() {
 impl PaksClient {
     pub fn new(base_url: &str, token: &str, options: ClientOptions) -> Result<Self> {
         ensure_crypto_provider();
-        let mut base = reqwest::Url::parse(base_url.trim()).map_err(|e| {
-            SyncError::Invalid(format!(
-                "'{base_url}' is not a web address ({e}), e.g. https://paks.example.org"
-            ))
-        })?;
+        let mut base = reqwest::Url::parse(base_url.trim())
+            .map_err(|_| SyncError::NotAnAddress { url: base_url.to_owned() })?;
         match base.scheme() {
             "https" => {}
             "http" if is_loopback(&base) => {}
             "http" => return Err(SyncError::InsecureAddress { url: base.to_string() }),
-            _ => {
-                return Err(SyncError::Invalid(format!(
-                    "'{base_url}' must start with https:// (or http:// for a PAKS on this computer)"
-                )));
-            }
+            _ => return Err(SyncError::NotAnAddress { url: base_url.to_owned() }),
         }
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
@@ -150,9 +143,8 @@ impl PaksClient {
                 }
             }));
         if let Some(proxy) = options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
-            let proxy = reqwest::Proxy::all(proxy.trim()).map_err(|e| {
-                SyncError::Invalid(format!("The proxy '{proxy}' is not a valid address: {e}"))
-            })?;
+            let proxy = reqwest::Proxy::all(proxy.trim())
+                .map_err(|_| SyncError::ProxyInvalid { proxy: proxy.to_owned() })?;
             builder = builder.proxy(proxy);
         }
         #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -42,9 +42,7 @@ pub async fn connect(
     key_change: KeyChange,
 ) -> Result<Connected> {
     if token.trim().is_empty() {
-        return Err(SyncError::Invalid(
-            "The token is empty: paste the API token the PAKS team gave you.".to_owned(),
-        ));
+        return Err(SyncError::TokenMalformed);
     }
     let mut settings = SyncSettings::load(store)?;
     let options = ClientOptions {
@@ -95,12 +93,12 @@ fn at_connect(url: &str, err: SyncError) -> SyncError {
         SyncError::NotPaks(detail) | SyncError::Refused(detail) | SyncError::Garbled(detail) => {
             SyncError::NotPaksAddress { url: url.to_owned(), detail }
         }
-        SyncError::Server { status, detail } => SyncError::Invalid(format!(
-            "PAKS at {url} could not answer now ({status}: {detail}). Connect again in a few minutes."
-        )),
-        SyncError::RateLimited { .. } => SyncError::Invalid(format!(
-            "PAKS at {url} could not answer now (it asks to slow down). Connect again in a few minutes."
-        )),
+        SyncError::Server { status, detail } => {
+            SyncError::PaksBusy { url: url.to_owned(), detail: format!("{status}: {detail}") }
+        }
+        SyncError::RateLimited { .. } | SyncError::StillWorking { .. } => {
+            SyncError::PaksBusy { url: url.to_owned(), detail: "429".to_owned() }
+        }
         other => other,
     }
 }

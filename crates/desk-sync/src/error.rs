@@ -88,6 +88,39 @@ pub enum SyncError {
     )]
     Keyring(String),
 
+    #[error(
+        "The token is empty or has control characters: paste the API token the PAKS team gave you."
+    )]
+    TokenMalformed,
+
+    #[error(
+        "'{url}' is not a web address PAKS Desk can use: write it as https://paks.example.org (or http:// for a PAKS on this computer)."
+    )]
+    NotAnAddress { url: String },
+
+    #[error(
+        "The proxy '{proxy}' is not a valid address: write it as http://proxy.example.org:8080."
+    )]
+    ProxyInvalid { proxy: String },
+
+    #[error("PAKS at {url} could not answer now ({detail}). Connect again in a few minutes.")]
+    PaksBusy { url: String, detail: String },
+
+    #[error(
+        "This case may already have reached PAKS, so it can no longer be cancelled. Wait for the receipt, then start a new version to change it."
+    )]
+    CannotCancel,
+
+    #[error("This version was already sent. Start a new version to change it.")]
+    AlreadySent,
+
+    #[error(
+        "The case does not meet PAKS's rules yet ({fields}). Correct these fields, then submit again."
+    )]
+    CaseRulesUnmet { fields: String },
+
+    /// A fault in PAKS Desk itself (a job that is not there, a value that cannot be encoded):
+    /// nothing the person did, so it is said as it is.
     #[error("{0}")]
     Invalid(String),
 
@@ -144,6 +177,13 @@ impl SyncError {
             | SyncError::NotPaksAddress { .. }
             | SyncError::InsecureAddress { .. }
             | SyncError::ServerKeyChanged { .. }
+            | SyncError::TokenMalformed
+            | SyncError::NotAnAddress { .. }
+            | SyncError::ProxyInvalid { .. }
+            | SyncError::PaksBusy { .. }
+            | SyncError::CannotCancel
+            | SyncError::AlreadySent
+            | SyncError::CaseRulesUnmet { .. }
             | SyncError::Invalid(_)
             | SyncError::UpdateSignature(_)
             | SyncError::DamagedJob(_) => false,
@@ -162,6 +202,12 @@ impl SyncError {
                 | SyncError::NotConnected
                 | SyncError::InsecureAddress { .. }
                 | SyncError::ServerKeyChanged { .. }
+                | SyncError::TokenMalformed
+                | SyncError::NotAnAddress { .. }
+                | SyncError::ProxyInvalid { .. }
+                | SyncError::CannotCancel
+                | SyncError::AlreadySent
+                | SyncError::CaseRulesUnmet { .. }
                 | SyncError::Invalid(_)
         )
     }
@@ -202,6 +248,13 @@ impl SyncError {
             SyncError::InsecureAddress { .. } => "insecure_address",
             SyncError::ServerKeyChanged { .. } => "server_key_changed",
             SyncError::Keyring(_) => "keyring",
+            SyncError::TokenMalformed => "token_malformed",
+            SyncError::NotAnAddress { .. } => "not_an_address",
+            SyncError::ProxyInvalid { .. } => "proxy_invalid",
+            SyncError::PaksBusy { .. } => "paks_busy",
+            SyncError::CannotCancel => "cannot_cancel",
+            SyncError::AlreadySent => "already_sent",
+            SyncError::CaseRulesUnmet { .. } => "case_rules_unmet",
             SyncError::Invalid(_) => "invalid",
             SyncError::Database(_) => "outbox",
             SyncError::DamagedJob(_) => "damaged_job",
@@ -251,7 +304,14 @@ impl SyncError {
                 .with("url", url)
                 .with("old_key_id", old_key_id)
                 .with("new_key_id", new_key_id),
-            SyncError::NotConnected => message,
+            SyncError::NotConnected
+            | SyncError::TokenMalformed
+            | SyncError::CannotCancel
+            | SyncError::AlreadySent => message,
+            SyncError::NotAnAddress { url } => message.with("url", url),
+            SyncError::ProxyInvalid { proxy } => message.with("proxy", proxy),
+            SyncError::PaksBusy { url, detail } => message.with("url", url).with("detail", detail),
+            SyncError::CaseRulesUnmet { fields } => message.with("fields", fields),
             SyncError::Core(e) => e.ui_message(),
             SyncError::Io(e) => message.with("detail", e.to_string()),
         }
@@ -259,6 +319,17 @@ impl SyncError {
 }
 
 impl SyncError {
+    /// The case's fields that PAKS's rules refuse, named by their place in the case document
+    /// (`summary`, `mdg_links/0/note`), which reads the same in every language.
+    pub fn rules_unmet(errors: &[paks_protocol::FieldError]) -> Self {
+        let mut fields: Vec<&str> = errors
+            .iter()
+            .map(|e| e.pointer.trim_start_matches("/case/").trim_start_matches('/'))
+            .collect();
+        fields.dedup();
+        SyncError::CaseRulesUnmet { fields: fields.join(", ") }
+    }
+
     /// The parameters of `ui_message()` as JSON, as the outbox keeps them beside the code.
     pub fn ui_message_params_json(&self) -> String {
         serde_json::to_string(&self.ui_message().params).unwrap_or_else(|_| "{}".to_owned())
@@ -316,6 +387,38 @@ mod tests {
             (core.code.as_str(), &core.params["id"]),
             ("case_not_found", &desk_core::MessageParam::Number(7))
         );
+    }
+
+    #[test]
+    fn what_the_person_can_correct_travels_as_a_code_not_an_english_sentence() {
+        let rules = SyncError::rules_unmet(&[
+            paks_protocol::FieldError { pointer: "/case/summary".into(), message: "x".into() },
+            paks_protocol::FieldError { pointer: "/case/summary".into(), message: "y".into() },
+            paks_protocol::FieldError { pointer: "/case/mdg_links/0".into(), message: "z".into() },
+        ])
+        .ui_message();
+        assert_eq!(rules.code, "case_rules_unmet");
+        assert_eq!(
+            rules.params["fields"],
+            desk_core::MessageParam::Text("summary, mdg_links/0".into())
+        );
+        for (url, code) in
+            [("paks.example.org", "not_an_address"), ("ftp://paks.org", "not_an_address")]
+        {
+            let err = crate::client::PaksClient::new(url, "t", Default::default()).err();
+            let message = err.map(|e| e.ui_message());
+            assert_eq!(message.as_ref().map(|m| m.code.as_str()), Some(code), "{url}");
+            assert_eq!(
+                message.map(|m| m.params["url"].clone()),
+                Some(desk_core::MessageParam::Text(url.into()))
+            );
+        }
+        let options = crate::client::ClientOptions {
+            proxy: Some("http://[::1".into()),
+            ..Default::default()
+        };
+        let err = crate::client::PaksClient::new("https://paks.example.org", "t", options).err();
+        assert_eq!(err.map(|e| e.code()), Some("proxy_invalid"));
     }
 
     #[test]

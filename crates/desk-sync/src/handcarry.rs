@@ -89,12 +89,7 @@ pub fn export_bag(
             }
         };
     if let Err(errors) = document.validate() {
-        let text: Vec<String> =
-            errors.iter().map(|e| format!("{} {}", e.pointer, e.message)).collect();
-        return Err(SyncError::Invalid(format!(
-            "The case does not meet PAKS's rules yet, so no bag was made: {}.",
-            text.join("; ")
-        )));
+        return Err(SyncError::rules_unmet(&errors));
     }
     let json = canonical_case_json(&document).map_err(|e| SyncError::Invalid(e.to_string()))?;
     let info = Tags(vec![

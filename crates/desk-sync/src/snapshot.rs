@@ -120,10 +120,7 @@ pub fn submit_case(
         return Ok(job);
     }
     if case.status != CaseStatus::Draft && case.status != CaseStatus::Queued {
-        return Err(SyncError::Invalid(format!(
-            "This version was already sent (it is {}). Start a new version to change it.",
-            case.status.label()
-        )));
+        return Err(SyncError::AlreadySent);
     }
     let missing = case.missing();
     if !missing.is_empty() {
@@ -132,12 +129,7 @@ pub fn submit_case(
     let profile = store.profile()?.ok_or(desk_core::Error::ProfileMissing)?;
     let document = case_document(&case, &profile)?;
     if let Err(errors) = document.validate() {
-        let text: Vec<String> =
-            errors.iter().map(|e| format!("{} {}", e.pointer, e.message)).collect();
-        return Err(SyncError::Invalid(format!(
-            "The case does not meet PAKS's rules yet: {}.",
-            text.join("; ")
-        )));
+        return Err(SyncError::rules_unmet(&errors));
     }
     let json = String::from_utf8(
         canonical_case_json(&document).map_err(|e| SyncError::Invalid(e.to_string()))?,

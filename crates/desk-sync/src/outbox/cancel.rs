@@ -17,11 +17,7 @@ impl Outbox {
                 )));
             };
             if !job.can_cancel() {
-                return Err(SyncError::Invalid(
-                    "This case may already have reached PAKS, so it can no longer be \
-                     cancelled. Wait for the receipt, then start a new version to change it."
-                        .to_owned(),
-                ));
+                return Err(SyncError::CannotCancel);
             }
             let case_id = job.case_id;
             tx.execute("DELETE FROM submissions WHERE id = ?1", params![submission_job])?;

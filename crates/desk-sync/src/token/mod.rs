@@ -72,7 +72,7 @@ impl TokenStore {
     pub fn save(&self, token: &str) -> Result<TokenLocation> {
         let token = token.trim();
         if token.is_empty() || token.chars().any(char::is_control) {
-            return Err(SyncError::Invalid("The token is empty or has control characters.".into()));
+            return Err(SyncError::TokenMalformed);
         }
         let reason = match &self.keyring {
             Some(keyring) => match keyring.set(token) {

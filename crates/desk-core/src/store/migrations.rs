@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_attachments_search.sql"),
+    include_str!("../../migrations/0003_library.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

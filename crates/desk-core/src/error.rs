@@ -132,6 +132,19 @@ pub enum Error {
 
     #[error("The text of the file could not be read ({0}). The file itself is stored safely.")]
     Extraction(String),
+
+    #[error(
+        "The library has no published case {0} (it may have been withdrawn; sync the library)."
+    )]
+    LibraryCaseNotFound(String),
+
+    #[error("That published case has no file {0}.")]
+    LibraryFileNotFound(String),
+
+    #[error(
+        "PAKS sent a published case that cannot be kept ({0}); the library was left as it was."
+    )]
+    LibraryCaseInvalid(String),
 }
 
 /// A case section by its wire name ("results"), which the UI has a label for; other fields
@@ -184,6 +197,9 @@ impl Error {
             Error::AttachmentNotFound(_) => "attachment_not_found",
             Error::AttachmentStorage(_) => "attachment_storage",
             Error::Extraction(_) => "extraction",
+            Error::LibraryCaseNotFound(_) => "library_case_not_found",
+            Error::LibraryFileNotFound(_) => "library_file_not_found",
+            Error::LibraryCaseInvalid(_) => "library_case_invalid",
         }
     }
 }
@@ -201,14 +217,16 @@ impl Error {
                 message.with("path", path.as_path()).with("detail", detail)
             }
             Error::NoBackup { dir } => message.with("path", dir.as_path()),
-            Error::BackupNotFound(name) | Error::AttachmentNotFound(name) => {
-                message.with("name", name)
-            }
+            Error::BackupNotFound(name)
+            | Error::AttachmentNotFound(name)
+            | Error::LibraryCaseNotFound(name)
+            | Error::LibraryFileNotFound(name) => message.with("name", name),
             Error::Backup(detail)
             | Error::Migration(detail)
             | Error::Corrupt(detail)
             | Error::AttachmentStorage(detail)
-            | Error::Extraction(detail) => message.with("detail", detail),
+            | Error::Extraction(detail)
+            | Error::LibraryCaseInvalid(detail) => message.with("detail", detail),
             Error::Database(err) => message.with("detail", err.to_string()),
             Error::DatabaseTooNew { found, supported } => {
                 message.with("found", *found).with("supported", *supported)

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod clock;
 pub mod completeness;
 pub mod error;
+pub mod library;
 pub mod message;
 pub mod profile;
 pub mod search;
@@ -24,7 +25,8 @@ pub use case::{
 pub use catalog::Framework;
 pub use completeness::{MissingCode, MissingItem};
 pub use error::{Error, Result, text_from_bytes};
+pub use library::{LibraryCase, LibraryFile, LibraryPageStored, LibrarySection, LibraryState};
 pub use message::{MessageParam, UiMessage};
 pub use profile::Profile;
-pub use search::{HitPlace, SearchHit, SnippetSegment};
+pub use search::{HitPlace, LibraryFilter, LibraryHit, LikeCase, SearchHit, SnippetSegment};
 pub use store::Store;

@@ -430,12 +430,17 @@ fn core_document() -> Value {
                 "responses": { "200": { "description": "HTML", "content": { "text/html": {} } }, "404": problem("Not published") }
             }},
             (paths::CASE_FILE): { "get": {
-                "operationId": "caseFile", "summary": "Download a file of a published case", "security": [],
+                "operationId": "caseFile", "summary": "Download a file of a published case; single byte ranges (Range, If-Range on the ETag) resume a cut download", "security": [],
                 "parameters": [
                     { "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } },
                     { "name": "index", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 } }
                 ],
-                "responses": { "200": { "description": "The file (Content-Disposition: attachment)" }, "404": problem("No such file") }
+                "responses": {
+                    "200": { "description": "The file (Content-Disposition: attachment; ETag: its quoted SHA-256; Accept-Ranges: bytes)" },
+                    "206": { "description": "The range asked for (Content-Range)" },
+                    "404": problem("No such file"),
+                    "416": problem("The range starts past the end (Content-Range: bytes */size)")
+                }
             }},
             (paths::DESK_UPDATE): desk_update(),
             (paths::DESK_RELEASE_FILE): desk_release_file()

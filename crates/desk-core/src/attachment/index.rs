@@ -31,18 +31,7 @@ impl Store {
             let rows = stmt.query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })?;
-        let mut languages: Vec<String> = Vec::new();
-        for (country, language) in &cases {
-            for name in desk_extract::ocr_languages_for(country, language).split('+') {
-                if name != "eng" && !languages.iter().any(|l| l == name) {
-                    languages.push(name.to_owned());
-                }
-            }
-        }
-        // The worker refuses more than eight names; English, in nearly every document, stays.
-        languages.truncate(7);
-        languages.push("eng".to_owned());
-        Ok(Limits { ocr_languages: languages.join("+"), ..Limits::default() })
+        Ok(limits_for(&cases))
     }
 
     /// Reads the text of the stored file `sha256` in a worker started from `worker`, within
@@ -113,4 +102,20 @@ impl Store {
             crate::search::index_units(tx, sha256, &extraction.units)
         })
     }
+}
+
+/// Reading limits with OCR in the languages of these (country, language) pairs, and English.
+pub(crate) fn limits_for(places: &[(String, String)]) -> Limits {
+    let mut languages: Vec<String> = Vec::new();
+    for (country, language) in places {
+        for name in desk_extract::ocr_languages_for(country, language).split('+') {
+            if name != "eng" && !languages.iter().any(|l| l == name) {
+                languages.push(name.to_owned());
+            }
+        }
+    }
+    // The worker refuses more than eight names; English, in nearly every document, stays.
+    languages.truncate(7);
+    languages.push("eng".to_owned());
+    Limits { ocr_languages: languages.join("+"), ..Limits::default() }
 }

@@ -15,8 +15,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use blob::BlobDir;
+pub use blob::{BlobDir, hash_file};
 pub use check::{FileCheck, FileOwner, FileProblem, ProblemKind};
+pub(crate) use index::limits_for;
 pub use name::{MAX_NAME_CHARS, display_name};
 pub use upload::{
     DEFAULT_LARGE_FILE_BYTES, LargeFileWarning, format_bytes, large_file_warning, upload_estimate,

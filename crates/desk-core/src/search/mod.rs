@@ -4,6 +4,7 @@
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod index;
+mod library;
 mod query;
 mod script;
 mod snippet;
@@ -15,15 +16,16 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub(crate) use index::{index_case_fields, index_field, index_units};
+pub use library::{LibraryFilter, LibraryHit, LikeCase};
 pub use script::{bigrams, has_unspaced};
 pub use snippet::SnippetSegment;
 
 use crate::case::{CaseField, CaseFilter, CaseStatus};
 use crate::error::Result;
 use crate::store::Store;
-use query::Parsed;
+pub(crate) use query::Parsed;
 
-const DEFAULT_LIMIT: u32 = 50;
+pub(crate) const DEFAULT_LIMIT: u32 = 50;
 
 /// Where in a case a hit is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -94,42 +96,60 @@ impl Store {
 /// A query matching more rows than this ranks only the newest this many of them (row ids follow
 /// when text was first indexed). bm25 costs about a microsecond per matching row, so a word that
 /// is on most pages of a large store would otherwise cost a hundred milliseconds and more.
-const RANK_WINDOW: usize = 2_000;
+pub(crate) const RANK_WINDOW: usize = 2_000;
+
+/// A word index and a trigram index over the same text, with the same tokenizers.
+#[derive(Clone, Copy)]
+pub(crate) struct FtsTables {
+    words: &'static str,
+    trigram: &'static str,
+}
+
+impl FtsTables {
+    /// The user's own cases and their files (migration 0002).
+    pub(crate) const OWN: Self = Self { words: "search_words", trigram: "search_trigram" };
+    /// The library's published cases (migration 0003).
+    pub(crate) const LIBRARY: Self = Self { words: "library_words", trigram: "library_trigram" };
+}
 
 /// The FTS5 table a query goes to, and its MATCH condition with arguments.
-struct FtsQuery {
+pub(crate) struct FtsQuery {
     table: &'static str,
     condition: String,
     args: Vec<String>,
 }
 
 impl FtsQuery {
-    fn of(parsed: &Parsed) -> Option<Self> {
+    pub(crate) fn of(parsed: &Parsed, tables: FtsTables) -> Option<Self> {
+        let FtsTables { words: w, trigram: t } = tables;
         match (parsed.words_query(), parsed.trigram_query()) {
             (Some(words), trigram) => {
-                let mut condition = String::from("search_words MATCH ?1");
+                let mut condition = format!("{w} MATCH ?1");
                 let mut args = vec![words];
                 if let Some(trigram) = trigram {
                     args.push(trigram);
-                    condition.push_str(
-                        " AND search_words.rowid IN
-                           (SELECT rowid FROM search_trigram WHERE search_trigram MATCH ?2)",
-                    );
+                    condition.push_str(&format!(
+                        " AND {w}.rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH ?2)"
+                    ));
                 }
-                Some(Self { table: "search_words", condition, args })
+                Some(Self { table: w, condition, args })
             }
-            (None, Some(trigram)) => Some(Self {
-                table: "search_trigram",
-                condition: String::from("search_trigram MATCH ?1"),
-                args: vec![trigram],
-            }),
+            (None, Some(trigram)) => {
+                Some(Self { table: t, condition: format!("{t} MATCH ?1"), args: vec![trigram] })
+            }
             (None, None) => None,
         }
     }
 
+    /// A query on the word index alone, as given (already in FTS5 syntax, every term quoted).
+    pub(crate) fn words(tables: FtsTables, query: String) -> Self {
+        let w = tables.words;
+        Self { table: w, condition: format!("{w} MATCH ?1"), args: vec![query] }
+    }
+
     /// The bm25 score of each matching row, newest first, at most `most` rows: one pass of
     /// FTS5 over the newest matches only (the scores are sorted here, not by SQLite).
-    fn scores(&self, conn: &Connection, most: Option<usize>) -> Result<Vec<(i64, f64)>> {
+    pub(crate) fn scores(&self, conn: &Connection, most: Option<usize>) -> Result<Vec<(i64, f64)>> {
         let limit = most.map_or(-1, |n| i64::try_from(n).unwrap_or(-1));
         let sql = format!(
             "SELECT rowid, bm25({t}) FROM {t} WHERE {c} ORDER BY rowid DESC LIMIT {limit}",
@@ -145,12 +165,12 @@ impl FtsQuery {
 }
 
 /// Best first; equal scores newest first, so paging is stable.
-fn by_rank(scores: &mut [(i64, f64)]) {
+pub(crate) fn by_rank(scores: &mut [(i64, f64)]) {
     scores.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
 }
 
 fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<SearchHit>> {
-    let Some(fts) = FtsQuery::of(parsed) else { return Ok(Vec::new()) };
+    let Some(fts) = FtsQuery::of(parsed, FtsTables::OWN) else { return Ok(Vec::new()) };
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT) as usize;
     let offset = filter.offset.unwrap_or(0) as usize;
     let mut scores = fts.scores(conn, Some(RANK_WINDOW + 1))?;

@@ -9,6 +9,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_attachments_search.sql"),
     include_str!("../../migrations/0003_rejected_status.sql"),
+    include_str!("../../migrations/0004_library.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

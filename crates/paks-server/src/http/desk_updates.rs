@@ -117,6 +117,59 @@ pub fn parse_range(value: &str, size: u64) -> RangeAsked {
     RangeAsked::Part { start: part.0, end: part.1 }
 }
 
+/// The part of a file a request gets: all of it (200) or one byte range (206).
+pub(super) struct Ranged {
+    pub status: StatusCode,
+    pub start: u64,
+    pub len: u64,
+}
+
+impl Ranged {
+    /// What `headers` ask of a file of `size` bytes whose ETag is `tag`; an If-Range with
+    /// another validator means the client's part is of other bytes, so it gets them all.
+    pub fn asked(headers: &HeaderMap, size: u64, tag: &str) -> Result<Self, ProblemResponse> {
+        let range_applies = headers
+            .get(header::IF_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.trim() == tag);
+        let asked = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+            Some(range) if range_applies => parse_range(range, size),
+            _ => RangeAsked::Whole,
+        };
+        match asked {
+            RangeAsked::Whole => Ok(Self { status: StatusCode::OK, start: 0, len: size }),
+            RangeAsked::Part { start, end } => {
+                Ok(Self { status: StatusCode::PARTIAL_CONTENT, start, len: end - start + 1 })
+            }
+            RangeAsked::Unsatisfiable => {
+                let mut p = ProblemResponse::new(
+                    ProblemType::RangeNotSatisfiable,
+                    format!("the file has {size} bytes"),
+                );
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    p = p.with_header(header::CONTENT_RANGE, v);
+                }
+                Err(p)
+            }
+        }
+    }
+
+    /// Content-Length, Accept-Ranges, the ETag and, for a part, Content-Range.
+    pub fn describe(&self, h: &mut HeaderMap, size: u64, tag: &str) {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(self.len));
+        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        if let Ok(v) = HeaderValue::from_str(tag) {
+            h.insert(header::ETAG, v);
+        }
+        if self.status == StatusCode::PARTIAL_CONTENT {
+            let range = format!("bytes {}-{}/{size}", self.start, self.start + self.len - 1);
+            if let Ok(v) = HeaderValue::from_str(&range) {
+                h.insert(header::CONTENT_RANGE, v);
+            }
+        }
+    }
+}
+
 fn etag(release: &DeskRelease) -> String {
     format!("\"{}\"", release.sha256)
 }
@@ -132,27 +185,8 @@ async fn release_file(
         .await?
         .ok_or_else(|| ProblemResponse::new(ProblemType::NotFound, "no such release"))?;
     let tag = etag(&release);
-    // If-Range with another validator: the client's part is of other bytes, send them all.
-    let range_applies =
-        headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.trim() == tag);
-    let asked = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
-        Some(range) if range_applies => parse_range(range, release.size),
-        _ => RangeAsked::Whole,
-    };
-    let (status, start, len) = match asked {
-        RangeAsked::Whole => (StatusCode::OK, 0, release.size),
-        RangeAsked::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
-        RangeAsked::Unsatisfiable => {
-            let mut p = ProblemResponse::new(
-                ProblemType::RangeNotSatisfiable,
-                format!("the file has {} bytes", release.size),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", release.size)) {
-                p = p.with_header(header::CONTENT_RANGE, v);
-            }
-            return Err(p);
-        }
-    };
+    let ranged = Ranged::asked(&headers, release.size, &tag)?;
+    let (status, start, len) = (ranged.status, ranged.start, ranged.len);
     let path = desk_releases::file_path(&state.config, &release.sha256);
     let file = blocking(move || {
         let mut f = std::fs::File::open(&path).map_err(Error::io(&path))?;
@@ -163,17 +197,7 @@ async fn release_file(
     let mut res = (status, stream_reader(file, len)).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, v);
-    }
-    if status == StatusCode::PARTIAL_CONTENT {
-        let range = format!("bytes {start}-{}/{}", start + len - 1, release.size);
-        if let Ok(v) = HeaderValue::from_str(&range) {
-            h.insert(header::CONTENT_RANGE, v);
-        }
-    }
+    ranged.describe(h, release.size, &tag);
     let disposition =
         format!("attachment; filename*=UTF-8''{}", crate::html::encode_query(&release.file_name));
     if let Ok(v) = HeaderValue::from_str(&disposition) {

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use http_body::Frame;
 use paks_protocol::{
@@ -307,9 +307,12 @@ pub(super) fn stream_reader(reader: impl std::io::Read + Send + 'static, limit: 
     Body::new(ChannelBody(rx))
 }
 
+/// A published file, whole or one byte range (Range, If-Range on the ETag, which is its
+/// SHA-256): a desk's library download cut on a bad link resumes.
 async fn download(
     State(state): State<SharedState>,
     Path((id, index)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> ApiResult {
     let r = published_record(&state, &id).await?;
     file_download(&state, &r, &index).await
@@ -326,15 +329,25 @@ pub(super) async fn file_download(
         .ok()
         .and_then(|i| r.files.get(i).cloned())
         .ok_or_else(|| ProblemResponse::new(ProblemType::NotFound, "no such file"))?;
+    let tag = format!("\"{}\"", file.sha256);
+    let ranged = super::desk_updates::Ranged::asked(&headers, file.size, &tag)?;
     let store = state.uploads.clone();
     let upload_id = file.upload_id;
-    let reader = blocking(move || store.reader(upload_id)).await?;
-    let mut res = (StatusCode::OK, stream_reader(reader, file.size)).into_response();
+    let skip = ranged.start;
+    let reader = blocking(move || {
+        let mut reader = store.reader(upload_id)?;
+        // Upload stores read forward only; the bytes before the range are read and dropped.
+        std::io::copy(&mut reader.by_ref().take(skip), &mut std::io::sink())
+            .map_err(crate::error::Error::IoPlain)?;
+        Ok(reader)
+    })
+    .await?;
+    let mut res = (ranged.status, stream_reader(reader, ranged.len)).into_response();
     let h = res.headers_mut();
     let media = HeaderValue::from_str(&file.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     h.insert(header::CONTENT_TYPE, media);
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+    ranged.describe(h, file.size, &tag);
     let disposition = format!("attachment; filename*=UTF-8''{}", encode_query(&file.name));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);

@@ -315,14 +315,16 @@ async fn download(
     headers: HeaderMap,
 ) -> ApiResult {
     let r = published_record(&state, &id).await?;
-    file_download(&state, &r, &index).await
+    file_download(&state, &r, &index, &headers).await
 }
 
-/// The file at `index` (as the path gives it) of a submission, as an attachment.
+/// The file at `index` (as the path gives it) of a submission, as an attachment: whole, or the
+/// byte range `headers` ask for.
 pub(super) async fn file_download(
     state: &SharedState,
     r: &SubmissionRecord,
     index: &str,
+    headers: &HeaderMap,
 ) -> ApiResult {
     let file = index
         .parse::<usize>()
@@ -330,7 +332,7 @@ pub(super) async fn file_download(
         .and_then(|i| r.files.get(i).cloned())
         .ok_or_else(|| ProblemResponse::new(ProblemType::NotFound, "no such file"))?;
     let tag = format!("\"{}\"", file.sha256);
-    let ranged = super::desk_updates::Ranged::asked(&headers, file.size, &tag)?;
+    let ranged = super::desk_updates::Ranged::asked(headers, file.size, &tag)?;
     let store = state.uploads.clone();
     let upload_id = file.upload_id;
     let skip = ranged.start;

@@ -573,9 +573,10 @@ async fn download(
     State(state): State<SharedState>,
     signed_in: SignedIn,
     Path((id, index)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> PageResult {
     let view = submission_view(&state, &id, &signed_in).await?;
-    public_site::file_download(&state, &view.record, &index)
+    public_site::file_download(&state, &view.record, &index, &headers)
         .await
         .map_err(|problem| problem_page(problem, &signed_in))
 }

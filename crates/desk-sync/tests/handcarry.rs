@@ -280,7 +280,8 @@ fn an_incomplete_case_makes_no_bag() {
     let outbox = Outbox::open(root.path()).unwrap();
     let out = root.path().join("x.zip");
     let err = export_bag(&store, &outbox, case.id, &out, &mut |_, _| {}).unwrap_err();
-    assert!(err.to_string().contains("/summary"), "{err}");
+    assert_eq!(err.code(), "case_rules_unmet", "{err}");
+    assert!(err.to_string().contains("(summary)"), "{err}");
     assert!(!out.exists());
 }
 

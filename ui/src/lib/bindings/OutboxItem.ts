@@ -21,7 +21,7 @@ problem: UiMessage | null,
  */
 next_attempt_at: number, bytes_confirmed: number, bytes_total: number, files: Array<OutboxFile>, receipt: ReceiptView | null, 
 /**
- * What PAKS says of it: received, under_review, published, changes_requested.
+ * What PAKS says of it: received, under_review, published, changes_requested, rejected.
  */
 review_state: string | null, review_comment: string | null, 
 /**

@@ -530,11 +530,15 @@ fn two_instances_on_postgres_share_one_rate_limit() {
 struct Instance {
     child: Child,
     url: String,
+    stderr_log: PathBuf,
 }
 
 impl Instance {
     fn start(pg: &Postgres, s3: &S3, data: &Path, key: &Path) -> Instance {
         use std::io::BufRead;
+        // Kept beside the instance's data so that a test that fails says why an instance stopped.
+        let stderr_log = data.with_extension("stderr.log");
+        let stderr = std::fs::File::create(&stderr_log).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_paks-server"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
@@ -544,7 +548,7 @@ impl Instance {
             .args(["--test-processing-delay-ms", "1500", "--rate-burst", "1000"])
             .envs(s3.settings())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -554,7 +558,7 @@ impl Instance {
             .strip_prefix("PAKS server listening on ")
             .unwrap_or_else(|| panic!("paks-server did not start: {line:?}"))
             .to_owned();
-        Instance { child, url }
+        Instance { child, url, stderr_log }
     }
 
     fn kill9(&mut self) {
@@ -565,6 +569,11 @@ impl Instance {
 
 impl Drop for Instance {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            let exited = self.child.try_wait().ok().flatten();
+            let log = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
+            eprintln!("paks-server at {} (exited: {exited:?}) wrote to stderr:\n{log}", self.url);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -435,7 +435,7 @@ fn a_server_killed_while_it_ingests_a_bag_takes_its_retry_after_a_restart() {
         req.header("Content-Type", "application/zip").body(std::fs::read(&bag).unwrap()).send()
     };
 
-    let server = ServerProcess::start(&data, &["--test-processing-delay-ms", "60000"]);
+    let mut server = ServerProcess::start(&data, &["--test-processing-delay-ms", "60000"]);
     let pending = rt.spawn(send(server.url.clone()));
     rt.block_on(eventually("the bag's key is claimed", || unanswered_claims(&data) > 0));
     server.kill9();

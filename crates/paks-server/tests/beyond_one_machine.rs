@@ -527,56 +527,14 @@ fn two_instances_on_postgres_share_one_rate_limit() {
 // ---------------------------------------------------------------------------------------------
 // Two `paks-server` processes over PostgreSQL and S3, behind nginx terminating TLS.
 
-struct Instance {
-    child: Child,
-    url: String,
-    stderr_log: PathBuf,
-}
+type Instance = common::ServerProcess;
 
-impl Instance {
-    fn start(pg: &Postgres, s3: &S3, data: &Path, key: &Path) -> Instance {
-        use std::io::BufRead;
-        // Kept beside the instance's data so that a test that fails says why an instance stopped.
-        let stderr_log = data.with_extension("stderr.log");
-        let stderr = std::fs::File::create(&stderr_log).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_paks-server"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .args(["--database", &pg.url(), "--storage", &format!("s3://{BUCKET}/paks")])
-            .arg("--key-file")
-            .arg(key)
-            .args(["--test-processing-delay-ms", "1500", "--rate-burst", "1000"])
-            .envs(s3.settings())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("PAKS server listening on ")
-            .unwrap_or_else(|| panic!("paks-server did not start: {line:?}"))
-            .to_owned();
-        Instance { child, url, stderr_log }
-    }
-
-    fn kill9(&mut self) {
-        run(Command::new("kill").args(["-KILL", &self.child.id().to_string()]));
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let exited = self.child.try_wait().ok().flatten();
-            let log = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
-            eprintln!("paks-server at {} (exited: {exited:?}) wrote to stderr:\n{log}", self.url);
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start_instance(pg: &Postgres, s3: &S3, data: &Path, key: &Path) -> Instance {
+    let storage = format!("s3://{BUCKET}/paks");
+    let key = key.to_str().unwrap();
+    let extra = ["--database", &pg.url(), "--storage", &storage, "--key-file", key];
+    let delays = ["--test-processing-delay-ms", "1500", "--rate-burst", "1000"];
+    common::ServerProcess::start_with_env(data, &[&extra[..], &delays[..]].concat(), s3.settings())
 }
 
 struct Nginx {
@@ -704,8 +662,8 @@ impl Cluster {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("server-key.ed25519");
         // A makes the key and migrates the database; B starts on both.
-        let a = Instance::start(&pg, &s3, &dir.path().join("a"), &key);
-        let b = Instance::start(&pg, &s3, &dir.path().join("b"), &key);
+        let a = start_instance(&pg, &s3, &dir.path().join("a"), &key);
+        let b = start_instance(&pg, &s3, &dir.path().join("b"), &key);
         let out = run(Command::new(env!("CARGO_BIN_EXE_paks-server"))
             .args(["focal-point", "add", "--database", &pg.url(), "--country", "LAO"])
             .args(["--name", "Test Focal Point", "--email", "fp@example.org"])

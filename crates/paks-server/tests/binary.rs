@@ -109,7 +109,7 @@ fn a_server_killed_while_it_stores_a_submission_takes_its_retry_after_a_restart(
         req.header("Idempotency-Key", "\"killed-1\"").json(&body).send()
     };
 
-    let server = ServerProcess::start(data, &["--test-processing-delay-ms", "60000"]);
+    let mut server = ServerProcess::start(data, &["--test-processing-delay-ms", "60000"]);
     let pending = rt.spawn(send(server.url.clone()));
     rt.block_on(eventually("the submission's key is claimed", || unanswered_claims(data) > 0));
     server.kill9();

@@ -403,29 +403,46 @@ impl TestServer {
     }
 }
 
-/// The real `paks-server serve` binary on 127.0.0.1, port 0.
+/// The real `paks-server serve` binary on 127.0.0.1, port 0. Its stderr is kept beside its data
+/// folder and printed when a test fails, so that a failure says why an instance stopped.
 pub struct ServerProcess {
     pub child: std::process::Child,
     pub url: String,
+    stderr_log: std::path::PathBuf,
 }
 
 impl ServerProcess {
     pub fn start(data_dir: &std::path::Path, extra: &[&str]) -> Self {
+        Self::start_with_env(data_dir, extra, std::iter::empty::<(String, String)>())
+    }
+
+    pub fn start_with_env(
+        data_dir: &std::path::Path,
+        extra: &[&str],
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
         use std::io::BufRead;
+        let stderr_log = data_dir.with_extension("stderr.log");
+        let stderr = std::fs::File::create(&stderr_log).unwrap();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paks-server"))
             .args(["serve", "--data", data_dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("PAKS server listening on ").unwrap().to_owned();
-        ServerProcess { child, url }
+        let url = line
+            .trim()
+            .strip_prefix("PAKS server listening on ")
+            .unwrap_or_else(|| panic!("paks-server did not start: {line:?}"))
+            .to_owned();
+        ServerProcess { child, url, stderr_log }
     }
 
-    pub fn kill9(mut self) {
+    pub fn kill9(&mut self) {
         let pid = self.child.id().to_string();
         let status = std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap();
         assert!(status.success());
@@ -435,6 +452,11 @@ impl ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            let exited = self.child.try_wait().ok().flatten();
+            let log = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
+            eprintln!("paks-server at {} (exited: {exited:?}) wrote to stderr:\n{log}", self.url);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

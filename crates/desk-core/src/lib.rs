@@ -28,5 +28,7 @@ pub use error::{Error, Result, text_from_bytes};
 pub use library::{LibraryCase, LibraryFile, LibraryPageStored, LibrarySection, LibraryState};
 pub use message::{MessageParam, UiMessage};
 pub use profile::Profile;
-pub use search::{HitPlace, LibraryFilter, LibraryHit, LikeCase, SearchHit, SnippetSegment};
+pub use search::{
+    HitPlace, LibraryFilter, LibraryHit, LikeCase, ScanReading, SearchHit, SnippetSegment,
+};
 pub use store::Store;

@@ -433,3 +433,84 @@ fn a_file_is_read_by_ocr_in_the_scripts_of_the_cases_that_hold_it() {
     let fiji_sha = store.import_attachment(fiji.id, &other).unwrap().attachment.sha256;
     assert_eq!(store.reading_limits(&fiji_sha).unwrap().ocr_languages, "eng");
 }
+
+/// A scanned form as a picture: `text` set by `pango-view` at 300 dpi.
+fn scanned_picture(dir: &Path, text: &str) -> PathBuf {
+    let png = dir.join("photographed form.png");
+    let out = Command::new("pango-view")
+        .args(["--font=DejaVu Sans 14", "--dpi=300", "--margin=60", "--width=500", "-q", "-o"])
+        .arg(&png)
+        .arg(format!("--text={text}"))
+        .output()
+        .expect("this test needs pango-view (scripts/setup-debian.sh test installs it)");
+    assert!(out.status.success(), "pango-view: {}", String::from_utf8_lossy(&out.stderr));
+    png
+}
+
+#[test]
+fn a_hit_in_a_page_read_by_ocr_says_it_was_read_from_the_scan() {
+    let (dir, store) = open();
+    let case = store.create_case("Fiji irrigation permits", Some("FJI")).unwrap();
+    let picture =
+        scanned_picture(dir.path(), "Irrigation permits register for the Western Division");
+    let scan = store.import_attachment(case.id, &picture).unwrap().attachment.sha256;
+    let text = copy_to(dir.path(), "three_pages.pdf", "strategy.pdf");
+    let typed = store.import_attachment(case.id, &text).unwrap().attachment.sha256;
+    for sha in [&scan, &typed] {
+        let limits = store.reading_limits(sha).unwrap();
+        store.index_attachment(sha, &worker(), &limits).unwrap();
+    }
+
+    let hits = store.search("irrigation", &desk_core::CaseFilter::default()).unwrap();
+    let file_hit = hits
+        .iter()
+        .find(|h| matches!(&h.place, desk_core::HitPlace::File { sha256, .. } if *sha256 == scan))
+        .unwrap_or_else(|| panic!("the scanned word is found: {hits:?}"));
+    let desk_core::HitPlace::File { scan: Some(reading), unit, .. } = &file_hit.place else {
+        panic!("the hit says OCR read it: {:?}", file_hit.place)
+    };
+    assert_eq!(*unit, 1);
+    assert!(reading.confidence.is_some_and(|c| c > 50), "{reading:?}");
+    assert_eq!(file_hit.place.describe(), "photographed form.png, page 1, read from the scan");
+
+    let hits = store.search("participation", &desk_core::CaseFilter::default()).unwrap();
+    let [typed_hit] = hits.as_slice() else { panic!("one hit in the typed PDF: {hits:?}") };
+    assert!(
+        matches!(&typed_hit.place, desk_core::HitPlace::File { sha256, scan: None, unit: 3, .. } if *sha256 == typed),
+        "a page with a text layer is not labelled as a scan: {:?}",
+        typed_hit.place
+    );
+}
+
+#[test]
+fn files_read_by_ocr_before_pages_were_recorded_are_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    {
+        let conn = rusqlite::Connection::open(data.join("paks-desk.sqlite3")).unwrap();
+        for sql in [
+            include_str!("../migrations/0001_initial.sql"),
+            include_str!("../migrations/0002_attachments_search.sql"),
+            include_str!("../migrations/0003_rejected_status.sql"),
+            include_str!("../migrations/0004_library.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 4;
+             INSERT INTO blobs (sha256, size, kind, index_status, engine, created_at)
+             VALUES ('{}', 10, 'png', 'indexed', 'ocr', 1),
+                    ('{}', 10, 'pdf', 'indexed', 'pdf-extract', 1);",
+            "a".repeat(64),
+            "b".repeat(64)
+        ))
+        .unwrap();
+    }
+    let store = Store::open(&data).unwrap();
+    assert_eq!(
+        store.pending_index().unwrap(),
+        ["a".repeat(64)],
+        "only the OCR'd file is read again"
+    );
+}

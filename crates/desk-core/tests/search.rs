@@ -86,7 +86,8 @@ fn an_english_word_is_found_on_slide_7_of_a_deck() {
             sha256: sha,
             name: "Nagarik roadmap.pptx".into(),
             unit_label: "slide".into(),
-            unit: 7
+            unit: 7,
+            scan: None,
         }
     );
     assert_eq!(hit.place.describe(), "Nagarik roadmap.pptx, slide 7");

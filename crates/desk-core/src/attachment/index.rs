@@ -99,9 +99,31 @@ impl Store {
             if updated == 0 {
                 return Err(Error::AttachmentNotFound(sha256.to_owned()));
             }
+            record_page_readings(tx, sha256, &extraction.pages)?;
             crate::search::index_units(tx, sha256, &extraction.units)
         })
     }
+}
+
+fn record_page_readings(
+    conn: &rusqlite::Connection,
+    sha256: &str,
+    pages: &[desk_extract::PageReading],
+) -> Result<()> {
+    conn.execute("DELETE FROM page_readings WHERE sha256 = ?1", [sha256])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR REPLACE INTO page_readings (sha256, unit, engine, confidence)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for page in pages.iter().filter(|p| p.number > 0 && !p.engine.is_empty()) {
+        insert.execute(params![
+            sha256,
+            page.number,
+            page.engine,
+            page.confidence.map(|c| c.min(100))
+        ])?;
+    }
+    Ok(())
 }
 
 /// Reading limits with OCR in the languages of these (country, language) pairs, and English.

@@ -125,6 +125,7 @@ impl Store {
                             name: row.file_name.unwrap_or_default(),
                             unit_label: row.unit_label.unwrap_or_default(),
                             unit: row.unit.unwrap_or(0),
+                            scan: None,
                         },
                         None => HitPlace::Field { field: CaseField::parse(&row.field)? },
                     };

@@ -34,8 +34,16 @@ pub(crate) const DEFAULT_LIMIT: u32 = 50;
 pub enum HitPlace {
     /// A section of the case study.
     Field { field: CaseField },
-    /// A page, slide or sheet of an attached file.
-    File { sha256: String, name: String, unit_label: String, unit: u32 },
+    /// A page, slide or sheet of an attached file; `scan` when OCR read that page.
+    File { sha256: String, name: String, unit_label: String, unit: u32, scan: Option<ScanReading> },
+}
+
+/// A page whose text OCR read from a scanned image: its words may be misread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ScanReading {
+    /// OCR's mean word confidence on the page, 0–100.
+    pub confidence: Option<u8>,
 }
 
 impl HitPlace {
@@ -43,7 +51,12 @@ impl HitPlace {
     pub fn describe(&self) -> String {
         match self {
             HitPlace::Field { field } => field.label().to_owned(),
-            HitPlace::File { name, unit_label, unit, .. } => format!("{name}, {unit_label} {unit}"),
+            HitPlace::File { name, unit_label, unit, scan: None, .. } => {
+                format!("{name}, {unit_label} {unit}")
+            }
+            HitPlace::File { name, unit_label, unit, scan: Some(_), .. } => {
+                format!("{name}, {unit_label} {unit}, read from the scan")
+            }
         }
     }
 }
@@ -75,6 +88,8 @@ struct Row {
     name: Option<String>,
     unit: Option<u32>,
     unit_label: Option<String>,
+    engine: Option<String>,
+    confidence: Option<u8>,
 }
 
 impl Store {
@@ -214,6 +229,8 @@ fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<Se
                 name: row.name.unwrap_or_default(),
                 unit_label: row.unit_label.unwrap_or_default(),
                 unit: row.unit.unwrap_or(0),
+                scan: (row.engine.as_deref() == Some("ocr"))
+                    .then_some(ScanReading { confidence: row.confidence }),
             },
             (None, None) => {
                 return Err(crate::Error::Corrupt("a search row belongs to nothing".into()));
@@ -244,9 +261,10 @@ fn joined_rows(conn: &Connection, scores: &[(i64, f64)], filter: &CaseFilter) ->
     filter.push_conditions(&mut conditions, &mut args);
     let sql = format!(
         "SELECT t.id, t.text, c.id, c.uid, c.title, c.country, c.status,
-                t.field, t.sha256, a.name, t.unit, t.unit_label
+                t.field, t.sha256, a.name, t.unit, t.unit_label, p.engine, p.confidence
          FROM search_text t
          LEFT JOIN attachments a ON a.sha256 = t.sha256
+         LEFT JOIN page_readings p ON p.sha256 = t.sha256 AND p.unit = t.unit
          JOIN cases c ON c.id = coalesce(t.case_id, a.case_id)
          WHERE {conditions}"
     );
@@ -268,6 +286,8 @@ fn joined_rows(conn: &Connection, scores: &[(i64, f64)], filter: &CaseFilter) ->
                 name: r.get(9)?,
                 unit: r.get(10)?,
                 unit_label: r.get(11)?,
+                engine: r.get(12)?,
+                confidence: r.get(13)?,
             },
         ))
     })?;

@@ -10,6 +10,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0002_attachments_search.sql"),
     include_str!("../../migrations/0003_rejected_status.sql"),
     include_str!("../../migrations/0004_library.sql"),
+    include_str!("../../migrations/0005_page_readings.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -17,8 +17,9 @@ use tokio::io::AsyncWriteExt;
 use ts_rs::TS;
 
 use crate::backoff::Backoff;
-use crate::client::{MAX_ANSWER_BYTES, PaksClient, classify, read_answer};
+use crate::client::{ClientOptions, MAX_ANSWER_BYTES, PaksClient, classify, read_answer};
 use crate::error::{Result, SyncError};
+use crate::settings::SyncSettings;
 use crate::tus::{Pace, hash_file};
 
 /// A newer release PAKS offers.
@@ -72,6 +73,19 @@ pub fn this_platform() -> Option<(&'static str, &'static str)> {
         return None;
     };
     cfg!(target_arch = "x86_64").then_some((target, "x86_64"))
+}
+
+/// A client for the update feed of the PAKS this desk is connected to, through its proxy and
+/// within its bandwidth cap. No token is sent: releases are public and signed.
+pub fn update_client(store: &desk_core::Store) -> Result<PaksClient> {
+    let settings = SyncSettings::load(store)?;
+    let url = settings.paks_url.ok_or(SyncError::NotConnected)?;
+    let options = ClientOptions {
+        proxy: settings.proxy,
+        bandwidth_kbps: settings.bandwidth_kbps,
+        ..ClientOptions::default()
+    };
+    PaksClient::new(&url, "", options)
 }
 
 impl PaksClient {
@@ -138,6 +152,30 @@ fn part_path(dir: &Path, offer: &UpdateOffer) -> PathBuf {
 /// Where it is once its SHA-256 and signature held.
 pub fn verified_path(dir: &Path, offer: &UpdateOffer) -> PathBuf {
     dir.join(format!("paks-desk-{}-{}.verified", offer.version, &offer.sha256[..16]))
+}
+
+/// The app's configuration, where the release key and the version are written once: the app
+/// reads them through Tauri's config, `paks-desk-cli` from this copy built into it.
+const APP_CONFIG: &str = include_str!("../../../src-tauri/tauri.conf.json");
+
+fn app_config(pointer: &str) -> Option<String> {
+    let config: serde_json::Value = serde_json::from_str(APP_CONFIG).ok()?;
+    let value = config.pointer(pointer)?.as_str()?.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// The minisign public key releases must be signed with (tauri.conf.json's
+/// `plugins.updater.pubkey`, base64 of the .pub file).
+pub fn app_public_key() -> Result<String> {
+    app_config("/plugins/updater/pubkey").ok_or_else(|| {
+        SyncError::UpdateSignature("this build carries no public key for updates".into())
+    })
+}
+
+/// The version of the app (tauri.conf.json's `version`), which the update feed compares.
+pub fn app_version() -> Result<String> {
+    app_config("/version")
+        .ok_or_else(|| SyncError::Invalid("the app's configuration names no version".into()))
 }
 
 /// Checks `data` against a minisign signature as Tauri's signer writes it (base64 of the .sig
@@ -359,4 +397,18 @@ async fn fetch_rest(
     file.flush().await?;
     file.sync_data().await?;
     received
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_configuration_carries_a_minisign_key_and_a_version() {
+        let key = app_public_key().expect("a key");
+        let text = String::from_utf8(STANDARD.decode(key).expect("base64")).expect("text");
+        assert!(minisign_verify::PublicKey::decode(&text).is_ok(), "{text}");
+        let version = app_version().expect("a version");
+        assert!(version.split('.').all(|n| n.parse::<u32>().is_ok()), "{version}");
+    }
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use ts_rs::TS;
 
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, QUICK_PROBES};
 use crate::client::{ClientOptions, MAX_ANSWER_BYTES, PaksClient, classify, read_answer};
 use crate::error::{Result, SyncError};
 use crate::settings::SyncSettings;
@@ -53,13 +53,14 @@ pub struct UpdateProgress {
 pub struct DownloadOptions {
     pub backoff: Backoff,
     /// Failures in a row, without a byte arriving between them, before the download gives up
-    /// (it resumes from what it has when started again).
+    /// (it resumes from what it has when started again). The first `QUICK_PROBES` come within
+    /// 0.25–0.5 s of each other.
     pub give_up_after: u32,
 }
 
 impl Default for DownloadOptions {
     fn default() -> Self {
-        Self { backoff: Backoff::JOBS, give_up_after: 12 }
+        Self { backoff: Backoff::JOBS, give_up_after: QUICK_PROBES + 12 }
     }
 }
 
@@ -270,7 +271,9 @@ pub async fn download_update(
                     return Err(e);
                 }
                 tracing::info!(error = %e, failures, "update download interrupted; resuming");
-                let wait = e.retry_after().unwrap_or_else(|| options.backoff.delay(failures));
+                // As the uploads' reachability probes: quickly at first, so that a link back
+                // after a short cut is used within a second, then the backoff.
+                let wait = e.retry_after().unwrap_or_else(|| options.backoff.probe_delay(failures));
                 tokio::time::sleep(wait).await;
             }
             Err(e) => return Err(e),

@@ -10,6 +10,7 @@ mod output;
 mod profile_cmd;
 mod search_cmd;
 mod sync_cmd;
+mod update_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,6 +76,9 @@ enum Command {
     /// Backups of the database: list them, make one, restore one.
     #[command(subcommand)]
     Backup(backup_cmd::BackupCommand),
+    /// Updates of PAKS Desk from the connected PAKS: check for one, download and verify it.
+    #[command(subcommand)]
+    Update(update_cmd::UpdateCommand),
 }
 
 /// Exit codes: 0 done, 1 the answer is "no" (e.g. `case check` on an incomplete case), 2 error.
@@ -144,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retry(args) => sync_cmd::retry(&dir, args),
         Command::ExportBag(args) => bag_cmd::export(&store, &dir, args),
         Command::OpenBag(args) => bag_cmd::open(&store, args),
+        Command::Update(command) => update_cmd::run(&store, &dir, command),
         Command::Catalog(_) | Command::Extract(_) | Command::Backup(_) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -7,14 +7,24 @@
 //! reset and new ones are reset as soon as they arrive. Per route it counts the bytes clients send
 //! and, after each cut, how long until a client sent again. It writes these to `--stats` (JSON).
 //!
+//! With `--release-file PATH` the server also publishes that file as a desk release (version
+//! 99.0.0 for this platform), signed with a throwaway minisign key whose public half goes to
+//! `--update-key-out`.
+//!
 //! `client` (in the client namespace) connects a fresh data folder to PAKS, submits a case with
 //! one file and sends it with desk-sync's engine, as the app does; it prints one JSON line, and
 //! logs the engine's steps (time since start) to stderr, the level from `RUST_LOG` (info).
+//! `update` connects a fresh data folder and downloads the offered release with desk-sync's
+//! update download, as the app and `paks-desk-cli update download` do; it prints one JSON line.
+//! Both reach PAKS through a relay on their own loopback: desk-sync speaks plain http:// only to
+//! loopback.
 //!
 //! ```text
 //! shaped_link server --data DIR --paks 127.0.0.1:8640 --route 0.0.0.0:9000=127.0.0.1:8640 \
-//!     [--route LISTEN=TARGET]... --delay-ms 150 --cut-every 30 --cut-for 5 --stats FILE --token-out FILE
+//!     [--route LISTEN=TARGET]... --delay-ms 150 --cut-every 30 --cut-for 5 --stats FILE --token-out FILE \
+//!     [--release-file PATH --update-key-out FILE]
 //! shaped_link client --data DIR --url http://10.77.0.2:9000 --token-file FILE --file PATH
+//! shaped_link update --data DIR --url http://10.77.0.2:9000 --token-file FILE --key-file FILE
 //! ```
 
 use std::collections::{HashMap, VecDeque};
@@ -38,7 +48,7 @@ fn main() -> Result<(), BoxError> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match args.first().map(String::as_str) {
         Some("server") => rt.block_on(server(Flags::parse(&args[1..])?)),
-        Some("client") => {
+        Some(mode @ ("client" | "update")) => {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
@@ -46,9 +56,12 @@ fn main() -> Result<(), BoxError> {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            rt.block_on(client(Flags::parse(&args[1..])?))
+            let flags = Flags::parse(&args[1..])?;
+            if mode == "client" { rt.block_on(client(flags)) } else { rt.block_on(update(flags)) }
         }
-        _ => Err("usage: shaped_link server|client --flag value ... (see the source)".into()),
+        _ => {
+            Err("usage: shaped_link server|client|update --flag value ... (see the source)".into())
+        }
     }
 }
 
@@ -83,6 +96,8 @@ impl Flags {
 #[derive(Default)]
 struct RouteStats {
     client_bytes: AtomicU64,
+    /// Bytes relayed from PAKS to the client (a download's, re-fetched ones included).
+    server_bytes: AtomicU64,
     connections: AtomicU64,
     resets: AtomicU64,
     /// Seconds from each link return to the first byte a client sent after it.
@@ -123,6 +138,10 @@ async fn server(flags: Flags) -> Result<(), BoxError> {
         Some(30),
     )?;
     std::fs::write(flags.get("token-out")?, token)?;
+    if let Some(release) = flags.all("release-file").last() {
+        let public_key = publish_release(&state, &data, std::path::Path::new(release))?;
+        std::fs::write(flags.get("update-key-out")?, public_key)?;
+    }
     let listener = TcpListener::bind(flags.get("paks")?).await?;
     tokio::spawn(paks_server::serve_state(listener, state, std::future::pending()));
 
@@ -191,6 +210,7 @@ fn write_stats(
             listen.clone(),
             serde_json::json!({
                 "client_bytes": s.client_bytes.load(Ordering::Relaxed),
+                "server_bytes": s.server_bytes.load(Ordering::Relaxed),
                 "connections": s.connections.load(Ordering::Relaxed),
                 "resets": s.resets.load(Ordering::Relaxed),
                 "resume_after_cut_s": resumes,
@@ -307,6 +327,7 @@ async fn relay(
                         if cw.write_all(&data).await.is_err() {
                             break false;
                         }
+                        stats.server_bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
                     }
                 },
             }
@@ -332,7 +353,7 @@ async fn relay(
 
 async fn client(flags: Flags) -> Result<(), BoxError> {
     let data = PathBuf::from(flags.get("data")?);
-    let url = flags.get("url")?;
+    let url = &loopback_relay(flags.get("url")?).await?;
     let token = std::fs::read_to_string(flags.get("token-file")?)?;
     let file = PathBuf::from(flags.get("file")?);
     let store = Arc::new(Store::open(&data)?);
@@ -412,6 +433,92 @@ async fn client(flags: Flags) -> Result<(), BoxError> {
         "idle": idle,
         "submitted_with_verified_receipt": submitted,
         "interruptions": errors.lock().map(|e| e.clone()).unwrap_or_default(),
+    });
+    println!("{line}");
+    Ok(())
+}
+
+/// A relay on this namespace's loopback to PAKS at `url`; returns the relay's address.
+async fn loopback_relay(url: &str) -> Result<String, BoxError> {
+    let target = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else { return };
+            let target = target.clone();
+            tokio::spawn(async move {
+                let Ok(mut upstream) = TcpStream::connect(&target).await else { return };
+                let _ = client.set_nodelay(true);
+                let _ = upstream.set_nodelay(true);
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    Ok(format!("http://{addr}"))
+}
+
+/// Publishes the file at `release` as desk release 99.0.0 for this platform, signed with a
+/// throwaway key; returns its public key as tauri.conf.json holds one.
+fn publish_release(
+    state: &paks_server::http::SharedState,
+    data: &std::path::Path,
+    release: &std::path::Path,
+) -> Result<String, BoxError> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    let bytes = std::fs::read(release)?;
+    let pair = minisign::KeyPair::generate_unencrypted_keypair()?;
+    let signature = minisign::sign(None, &pair.sk, std::io::Cursor::new(&bytes), None, None)?;
+    let sig = data.join("release.sig");
+    std::fs::write(&sig, STANDARD.encode(signature.to_string()))?;
+    let (target, arch) = desk_sync::update::this_platform().ok_or("no updates for this system")?;
+    paks_server::desk_releases::add(
+        &state.config,
+        &*state.meta,
+        "99.0.0",
+        &format!("{target}-{arch}"),
+        release,
+        &sig,
+        "Benchmark release",
+    )?;
+    Ok(STANDARD.encode(pair.pk.to_box()?.to_string()))
+}
+
+/// Connects a fresh data folder and downloads the release PAKS offers, as the app does.
+async fn update(flags: Flags) -> Result<(), BoxError> {
+    let data = PathBuf::from(flags.get("data")?);
+    let url = loopback_relay(flags.get("url")?).await?;
+    let token = std::fs::read_to_string(flags.get("token-file")?)?;
+    let key = std::fs::read_to_string(flags.get("key-file")?)?;
+    let store = Store::open(&data)?;
+    desk_sync::connect(&store, &data, &url, token.trim(), None, desk_sync::KeyChange::Refuse)
+        .await?;
+    let client = desk_sync::update::update_client(&store)?;
+    let (target, arch) = desk_sync::update::this_platform().ok_or("no updates for this system")?;
+    let offer = client.update_offer(target, arch, "0.1.0").await?.ok_or("no update offered")?;
+    let started = Instant::now();
+    let mut last_logged = 0u64;
+    let path = desk_sync::update::download_update(
+        &client,
+        &offer,
+        key.trim(),
+        &data.join("updates"),
+        &desk_sync::update::DownloadOptions::default(),
+        |p| {
+            if p.received >= last_logged + (1 << 20) || p.received == p.size {
+                last_logged = p.received;
+                tracing::info!(received = p.received, size = p.size, "update download");
+            }
+        },
+    )
+    .await?;
+    let download_s = started.elapsed().as_secs_f64();
+    let line = serde_json::json!({
+        "client": "desk-sync update download",
+        "file_bytes": offer.size,
+        "download_s": download_s,
+        "verified": path.is_file(),
     });
     println!("{line}");
     Ok(())

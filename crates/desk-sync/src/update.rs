@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use ts_rs::TS;
 
-use crate::backoff::Backoff;
-use crate::client::{MAX_ANSWER_BYTES, PaksClient, classify, read_answer};
+use crate::backoff::{Backoff, QUICK_PROBES};
+use crate::client::{ClientOptions, MAX_ANSWER_BYTES, PaksClient, classify, read_answer};
 use crate::error::{Result, SyncError};
+use crate::settings::SyncSettings;
 use crate::tus::{Pace, hash_file};
 
 /// A newer release PAKS offers.
@@ -52,13 +53,14 @@ pub struct UpdateProgress {
 pub struct DownloadOptions {
     pub backoff: Backoff,
     /// Failures in a row, without a byte arriving between them, before the download gives up
-    /// (it resumes from what it has when started again).
+    /// (it resumes from what it has when started again). The first `QUICK_PROBES` come within
+    /// 0.25–0.5 s of each other.
     pub give_up_after: u32,
 }
 
 impl Default for DownloadOptions {
     fn default() -> Self {
-        Self { backoff: Backoff::JOBS, give_up_after: 12 }
+        Self { backoff: Backoff::JOBS, give_up_after: QUICK_PROBES + 12 }
     }
 }
 
@@ -72,6 +74,19 @@ pub fn this_platform() -> Option<(&'static str, &'static str)> {
         return None;
     };
     cfg!(target_arch = "x86_64").then_some((target, "x86_64"))
+}
+
+/// A client for the update feed of the PAKS this desk is connected to, through its proxy and
+/// within its bandwidth cap. No token is sent: releases are public and signed.
+pub fn update_client(store: &desk_core::Store) -> Result<PaksClient> {
+    let settings = SyncSettings::load(store)?;
+    let url = settings.paks_url.ok_or(SyncError::NotConnected)?;
+    let options = ClientOptions {
+        proxy: settings.proxy,
+        bandwidth_kbps: settings.bandwidth_kbps,
+        ..ClientOptions::default()
+    };
+    PaksClient::new(&url, "", options)
 }
 
 impl PaksClient {
@@ -138,6 +153,30 @@ fn part_path(dir: &Path, offer: &UpdateOffer) -> PathBuf {
 /// Where it is once its SHA-256 and signature held.
 pub fn verified_path(dir: &Path, offer: &UpdateOffer) -> PathBuf {
     dir.join(format!("paks-desk-{}-{}.verified", offer.version, &offer.sha256[..16]))
+}
+
+/// The app's configuration, where the release key and the version are written once: the app
+/// reads them through Tauri's config, `paks-desk-cli` from this copy built into it.
+const APP_CONFIG: &str = include_str!("../../../src-tauri/tauri.conf.json");
+
+fn app_config(pointer: &str) -> Option<String> {
+    let config: serde_json::Value = serde_json::from_str(APP_CONFIG).ok()?;
+    let value = config.pointer(pointer)?.as_str()?.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// The minisign public key releases must be signed with (tauri.conf.json's
+/// `plugins.updater.pubkey`, base64 of the .pub file).
+pub fn app_public_key() -> Result<String> {
+    app_config("/plugins/updater/pubkey").ok_or_else(|| {
+        SyncError::UpdateSignature("this build carries no public key for updates".into())
+    })
+}
+
+/// The version of the app (tauri.conf.json's `version`), which the update feed compares.
+pub fn app_version() -> Result<String> {
+    app_config("/version")
+        .ok_or_else(|| SyncError::Invalid("the app's configuration names no version".into()))
 }
 
 /// Checks `data` against a minisign signature as Tauri's signer writes it (base64 of the .sig
@@ -232,7 +271,9 @@ pub async fn download_update(
                     return Err(e);
                 }
                 tracing::info!(error = %e, failures, "update download interrupted; resuming");
-                let wait = e.retry_after().unwrap_or_else(|| options.backoff.delay(failures));
+                // As the uploads' reachability probes: quickly at first, so that a link back
+                // after a short cut is used within a second, then the backoff.
+                let wait = e.retry_after().unwrap_or_else(|| options.backoff.probe_delay(failures));
                 tokio::time::sleep(wait).await;
             }
             Err(e) => return Err(e),
@@ -359,4 +400,18 @@ async fn fetch_rest(
     file.flush().await?;
     file.sync_data().await?;
     received
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_configuration_carries_a_minisign_key_and_a_version() {
+        let key = app_public_key().expect("a key");
+        let text = String::from_utf8(STANDARD.decode(key).expect("base64")).expect("text");
+        assert!(minisign_verify::PublicKey::decode(&text).is_ok(), "{text}");
+        let version = app_version().expect("a version");
+        assert!(version.split('.').all(|n| n.parse::<u32>().is_ok()), "{version}");
+    }
 }

@@ -10,44 +10,12 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use common::{Fault, FaultProxy, TestServer, make_file};
+use common::{
+    Fault, FaultProxy, TestServer, make_file, publish_release as publish, sign, throwaway_key,
+};
 use desk_sync::backoff::Backoff;
 use desk_sync::update::{DownloadOptions, UpdateOffer, download_update, verify_signature};
 use desk_sync::{ClientOptions, PaksClient};
-
-/// A throwaway key pair: (public key as tauri.conf.json holds it, secret key).
-fn throwaway_key() -> (String, minisign::SecretKey) {
-    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    let public = pair.pk.to_box().unwrap().to_string();
-    (STANDARD.encode(public), pair.sk)
-}
-
-/// The .sig file `tauri signer sign` writes: base64 of the minisign signature.
-fn sign(secret: &minisign::SecretKey, file: &Path) -> String {
-    let data = std::fs::read(file).unwrap();
-    let signature = minisign::sign(None, secret, std::io::Cursor::new(data), None, None).unwrap();
-    STANDARD.encode(signature.to_string())
-}
-
-/// Publishes `len` bytes as release `version` for this platform, signed with `secret`.
-fn publish(server: &TestServer, version: &str, len: usize, secret: &minisign::SecretKey) {
-    let (file, _) = make_file(&server.dir, &format!("paks-desk-{version}.deb"), len);
-    let sig = server.dir.join(format!("paks-desk-{version}.deb.sig"));
-    std::fs::write(&sig, sign(secret, &file)).unwrap();
-    let (target, arch) = desk_sync::update::this_platform().unwrap();
-    paks_server::desk_releases::add(
-        &server.state.config,
-        &*server.state.meta,
-        version,
-        &format!("{target}-{arch}"),
-        &file,
-        &sig,
-        "Faster sending",
-    )
-    .unwrap();
-}
 
 fn quick() -> DownloadOptions {
     DownloadOptions {

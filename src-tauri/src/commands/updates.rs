@@ -7,27 +7,14 @@ use std::sync::Arc;
 
 use desk_core::Store;
 use desk_sync::update::{
-    DownloadOptions, UpdateOffer, download_update, this_platform, verified_path, verify_signature,
+    DownloadOptions, UpdateOffer, download_update, this_platform, update_client, verified_path,
+    verify_signature,
 };
-use desk_sync::{ClientOptions, PaksClient, SyncError, SyncSettings};
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_updater::UpdaterExt;
 
 use crate::error::{CommandError, CommandResult};
 use crate::ui_events;
-
-/// Updates come from the PAKS the desk is connected to; no token is sent (releases are public
-/// and signed).
-fn paks(store: &Store) -> CommandResult<PaksClient> {
-    let settings = SyncSettings::load(store)?;
-    let url = settings.paks_url.ok_or(SyncError::NotConnected)?;
-    let options = ClientOptions {
-        proxy: settings.proxy,
-        bandwidth_kbps: settings.bandwidth_kbps,
-        ..ClientOptions::default()
-    };
-    Ok(PaksClient::new(&url, "", options)?)
-}
 
 fn updates_dir() -> CommandResult<PathBuf> {
     Ok(crate::data_dir()?.join("updates"))
@@ -68,7 +55,7 @@ pub async fn update_check(
 ) -> CommandResult<Option<UpdateOffer>> {
     let (target, arch) = platform()?;
     let current = app.package_info().version.to_string();
-    Ok(paks(&store)?.update_offer(target, arch, &current).await?)
+    Ok(update_client(&store)?.update_offer(target, arch, &current).await?)
 }
 
 /// Downloads and verifies `offer`, resuming what an earlier run left; progress goes out as
@@ -79,7 +66,7 @@ pub async fn update_download(
     store: State<'_, Arc<Store>>,
     offer: UpdateOffer,
 ) -> CommandResult<()> {
-    let client = paks(&store)?;
+    let client = update_client(&store)?;
     let key = public_key(&app)?;
     let options = DownloadOptions::default();
     download_update(&client, &offer, &key, &updates_dir()?, &options, |progress| {
@@ -107,7 +94,7 @@ pub async fn update_install(
     verify_signature(&bytes, &offer.signature, &public_key(&app)?)?;
     let (target, arch) = platform()?;
     let current = app.package_info().version.to_string();
-    let feed = paks(&store)?.update_feed_url(target, arch, &current)?;
+    let feed = update_client(&store)?.update_feed_url(target, arch, &current)?;
     let update = app
         .updater_builder()
         .endpoints(vec![feed])

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use desk_core::{Framework, LinkInput, Profile, Store};
 use desk_sync::backoff::Backoff;
 use desk_sync::tus::ChunkSizer;
@@ -372,4 +374,41 @@ pub async fn connected_desk(wrap: Option<Wrap>) -> ConnectedDesk {
     let store = desk(dir.path(), &server.url(), &token, &key);
     let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
     ConnectedDesk { server, server_dir, dir, store, outbox, token, key }
+}
+
+/// A throwaway key pair: (public key as tauri.conf.json holds it, secret key).
+pub fn throwaway_key() -> (String, minisign::SecretKey) {
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let public = pair.pk.to_box().unwrap().to_string();
+    (STANDARD.encode(public), pair.sk)
+}
+
+/// The .sig file `tauri signer sign` writes: base64 of the minisign signature.
+pub fn sign(secret: &minisign::SecretKey, file: &Path) -> String {
+    let data = std::fs::read(file).unwrap();
+    let signature = minisign::sign(None, secret, std::io::Cursor::new(data), None, None).unwrap();
+    STANDARD.encode(signature.to_string())
+}
+
+/// Publishes `len` bytes as release `version` for this platform, signed with `secret`.
+pub fn publish_release(
+    server: &TestServer,
+    version: &str,
+    len: usize,
+    secret: &minisign::SecretKey,
+) {
+    let (file, _) = make_file(&server.dir, &format!("paks-desk-{version}.deb"), len);
+    let sig = server.dir.join(format!("paks-desk-{version}.deb.sig"));
+    std::fs::write(&sig, sign(secret, &file)).unwrap();
+    let (target, arch) = desk_sync::update::this_platform().unwrap();
+    paks_server::desk_releases::add(
+        &server.state.config,
+        &*server.state.meta,
+        version,
+        &format!("{target}-{arch}"),
+        &file,
+        &sig,
+        "Faster sending",
+    )
+    .unwrap();
 }

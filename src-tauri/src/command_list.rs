@@ -37,6 +37,7 @@ macro_rules! with_app_commands {
             commands::attachments::attachment_add_dropped,
             commands::attachments::attachment_remove,
             commands::attachments::attachment_open,
+            commands::attachments::attachment_stop_reading,
             commands::search::search,
             commands::sync::sync_settings_get,
             commands::sync::sync_settings_set,

@@ -1,35 +1,83 @@
 //! Reading an attached file's text happens after attaching returns, in the isolated extraction
 //! worker (a child process of this same binary), so the window never waits on a large PDF.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use desk_core::Store;
-use desk_extract::WorkerCommand;
-use tauri::{AppHandle, Emitter};
+use desk_extract::{Limits, OcrStatus, WorkerCommand};
+use tauri::{AppHandle, Emitter, Manager};
 
-use crate::ui_events::{self, AttachmentIndexed};
+use crate::ui_events::{self, AttachmentIndexed, AttachmentReading};
 
 /// One document is read at a time: a drop of twenty files, or many left pending at launch, must
 /// not start twenty extraction workers (each may use its whole memory limit) at once.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// The files waiting or being read, each with the flag that stops its OCR.
+#[derive(Default)]
+pub struct Readings(Mutex<HashMap<String, Arc<AtomicBool>>>);
+
+impl Readings {
+    fn begin(&self, sha256: &str) -> Arc<AtomicBool> {
+        let mut readings = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        readings.entry(sha256.to_owned()).or_default().clone()
+    }
+
+    fn end(&self, sha256: &str) {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(sha256);
+    }
+
+    /// Stops OCR of `sha256`; false when it is not being read.
+    pub fn stop(&self, sha256: &str) -> bool {
+        let readings = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        readings.get(sha256).map(|stop| stop.store(true, Ordering::SeqCst)).is_some()
+    }
+}
+
 pub fn index_in_background(app: AppHandle, store: Arc<Store>, case_id: i64, sha256: String) {
+    let stop = app.state::<Readings>().begin(&sha256);
     tauri::async_runtime::spawn_blocking(move || {
         let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let outcome = WorkerCommand::current_exe().map_err(|e| e.to_string()).and_then(|worker| {
-            let limits = store.reading_limits(&sha256).map_err(|e| e.to_string())?;
-            store.index_attachment(&sha256, &worker, &limits).map_err(|e| e.to_string())
-        });
-        if let Err(err) = outcome {
+        if let Err(err) = read_text(&app, &store, &sha256, &stop) {
             // The attachment stays "waiting to be read" and is tried again at the next launch.
             tracing::warn!(sha256, "could not read the file's text: {err}");
         }
+        app.state::<Readings>().end(&sha256);
         if let Err(err) =
             app.emit(ui_events::ATTACHMENT_INDEXED, AttachmentIndexed { case_id, sha256 })
         {
             tracing::warn!("could not tell the window: {err}");
         }
     });
+}
+
+/// Reads `sha256`, telling the window how far OCR is. Stopped by the person, the file keeps
+/// what its text layer gives and its scanned pages stay unread.
+fn read_text(
+    app: &AppHandle,
+    store: &Store,
+    sha256: &str,
+    stop: &AtomicBool,
+) -> Result<(), String> {
+    let worker = WorkerCommand::current_exe().map_err(|e| e.to_string())?;
+    let limits = store.reading_limits(sha256).map_err(|e| e.to_string())?;
+    let mut on_ocr = |status: OcrStatus| {
+        let reading =
+            AttachmentReading { sha256: sha256.to_owned(), done: status.done, total: status.total };
+        if let Err(err) = app.emit(ui_events::ATTACHMENT_READING, reading) {
+            tracing::warn!("could not tell the window: {err}");
+        }
+    };
+    let read = store
+        .index_attachment_watched(sha256, &worker, &limits, stop, &mut on_ocr)
+        .map_err(|e| e.to_string())?;
+    if read.is_none() {
+        let without_ocr = Limits { ocr_languages: String::new(), ..limits };
+        store.index_attachment(sha256, &worker, &without_ocr).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Files attached but never read (the app was closed first) are read now.

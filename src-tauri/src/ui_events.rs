@@ -8,6 +8,7 @@ use ts_rs::TS;
 /// Event names, as the UI listens for them.
 pub const SYNC: &str = "sync";
 pub const ATTACHMENT_INDEXED: &str = "attachment-indexed";
+pub const ATTACHMENT_READING: &str = "attachment-reading";
 pub const FILES_DROPPED: &str = "files-dropped";
 pub const CLOSE_REQUESTED: &str = "close-requested";
 pub const BAG_PROGRESS: &str = "bag-progress";
@@ -112,6 +113,15 @@ impl From<&SyncEvent> for SyncUpdate {
 pub struct AttachmentIndexed {
     pub case_id: i64,
     pub sha256: String,
+}
+
+/// How far OCR is in a file being read: `done` of its `total` scanned pages.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AttachmentReading {
+    pub sha256: String,
+    pub done: u32,
+    pub total: u32,
 }
 
 /// Files dropped on the window; the UI attaches them by `drop_id` (never by path).

@@ -1,6 +1,8 @@
 //! Search benchmark: `cargo bench -p desk-core --bench search`. 10,000 cases and 50,000 pages of
 //! attachment text (English, Thai, Chinese); p50 and p99 per kind of query. Nothing here asserts
-//! a time.
+//! a time. `PAKS_BENCH_MANUALS=N` adds N whole manuals of 2,500 pages (3,000 characters each),
+//! reporting the time and database growth of each, before measuring: the figures the
+//! whole-document cap (`Limits::max_chars`) was chosen from.
 
 use std::time::{Duration, Instant};
 
@@ -123,6 +125,10 @@ fn main() {
     if !reuse {
         build(&store);
     }
+    let manuals = std::env::var("PAKS_BENCH_MANUALS").ok().and_then(|n| n.parse().ok());
+    if let Some(count) = manuals {
+        add_manuals(&store, count);
+    }
     measure(&store);
 }
 
@@ -143,26 +149,8 @@ fn build(store: &Store) {
     let started = Instant::now();
     let files = tempfile::tempdir().expect("temp dir");
     for n in 0..FILES {
-        let path = files.path().join(format!("file{n}.pdf"));
-        std::fs::write(&path, format!("%PDF-1.4 bench file {n}")).expect("write");
         let case = ids[rng.next() % ids.len()];
-        let sha = store.import_attachment(case, &path).expect("import").attachment.sha256;
-        let units: Vec<TextUnit> = (1..=PAGES_PER_FILE)
-            .map(|number| TextUnit {
-                number,
-                label: "page".into(),
-                text: text(&mut rng, 1500),
-                notes: None,
-            })
-            .collect();
-        let chars = units.iter().map(|u| u.text.chars().count() as u64).sum();
-        let mut extraction = Extraction::without_text(
-            DocKind::Pdf,
-            "bench",
-            Outcome::Indexed { pages: PAGES_PER_FILE, chars, unit: "page".into() },
-        );
-        extraction.units = units;
-        store.record_extraction(&sha, &extraction).expect("record");
+        record_file(store, files.path(), case, &format!("file{n}"), PAGES_PER_FILE, 1500, &mut rng);
     }
     println!(
         "built {} pages in {} files in {:.1} s; database {} MB",
@@ -171,6 +159,60 @@ fn build(store: &Store) {
         started.elapsed().as_secs_f64(),
         std::fs::metadata(store.db_path()).map(|m| m.len() >> 20).unwrap_or(0)
     );
+}
+
+/// Attaches a file of `pages` pages of `chars` characters each to `case`, its text recorded as
+/// the worker would record it.
+fn record_file(
+    store: &Store,
+    dir: &std::path::Path,
+    case: i64,
+    name: &str,
+    pages: u32,
+    chars: usize,
+    rng: &mut Rng,
+) {
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, format!("%PDF-1.4 bench file {name}")).expect("write");
+    let sha = store.import_attachment(case, &path).expect("import").attachment.sha256;
+    let units: Vec<TextUnit> = (1..=pages)
+        .map(|number| TextUnit {
+            number,
+            label: "page".into(),
+            text: text(rng, chars),
+            notes: None,
+        })
+        .collect();
+    let total = units.iter().map(|u| u.text.chars().count() as u64).sum();
+    let mut extraction = Extraction::without_text(
+        DocKind::Pdf,
+        "bench",
+        Outcome::Indexed { pages, chars: total, unit: "page".into() },
+    );
+    extraction.units = units;
+    store.record_extraction(&sha, &extraction).expect("record");
+}
+
+const MANUAL_PAGES: u32 = 2_500;
+const MANUAL_PAGE_CHARS: usize = 3_000;
+
+fn add_manuals(store: &Store, count: usize) {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let files = tempfile::tempdir().expect("temp dir");
+    let case = store.create_case("Manuals", Some("NPL")).expect("case").id;
+    for n in 0..count {
+        let before = std::fs::metadata(store.db_path()).map(|m| m.len()).unwrap_or(0);
+        let started = Instant::now();
+        let name = format!("manual{n}-{}", rng.next());
+        record_file(store, files.path(), case, &name, MANUAL_PAGES, MANUAL_PAGE_CHARS, &mut rng);
+        let after = std::fs::metadata(store.db_path()).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "manual {n}: {MANUAL_PAGES} pages, {} characters recorded in {:.1} s; database +{} MB",
+            MANUAL_PAGES as usize * MANUAL_PAGE_CHARS,
+            started.elapsed().as_secs_f64(),
+            after.saturating_sub(before) >> 20
+        );
+    }
 }
 
 fn measure(store: &Store) {

@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::dropped_files::DroppedFiles;
 use crate::error::{CommandError, CommandResult};
-use crate::indexing::index_in_background;
+use crate::indexing::{Readings, index_in_background};
 
 /// A case's files, with the last measured upload speed for the time estimates.
 #[derive(Debug, Serialize, TS)]
@@ -62,6 +62,16 @@ pub async fn attachment_remove(
     sha256: String,
 ) -> CommandResult<()> {
     Ok(store.detach(case_id, &sha256)?)
+}
+
+/// Stops OCR of a file being read: its text layer is kept, its scanned pages stay unread.
+/// False when the file is not being read (it finished first).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn attachment_stop_reading(
+    readings: State<'_, Readings>,
+    sha256: String,
+) -> CommandResult<bool> {
+    Ok(readings.stop(&sha256))
 }
 
 /// Opens a copy of the file in the program the system uses for its type.

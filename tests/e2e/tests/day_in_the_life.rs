@@ -32,26 +32,6 @@ fn fixture(name: &str) -> PathBuf {
     workspace_root().join("crates/desk-extract/tests/fixtures").join(name)
 }
 
-async fn wait_until<F>(what: &str, limit: Duration, mut check: F) -> TestResult
-where
-    F: AsyncFnMut() -> TestResult<bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if check().await? {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!("{what}: not within {limit:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-async fn all(client: &Client, test_id: &str) -> TestResult<Vec<Element>> {
-    Ok(client.find_all(Locator::Css(&format!("[data-testid=\"{test_id}\"]"))).await?)
-}
-
 async fn progress_percent(client: &Client) -> TestResult<Option<u32>> {
     let Some(bar) = all(client, "progress").await?.into_iter().next() else { return Ok(None) };
     Ok(bar.attr("data-percent").await?.and_then(|p| p.parse().ok()))

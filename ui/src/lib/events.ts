@@ -3,6 +3,7 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type { AttachmentIndexed } from './bindings/AttachmentIndexed';
+import type { AttachmentReading } from './bindings/AttachmentReading';
 import type { BagProgress } from './bindings/BagProgress';
 import type { FilesDropped } from './bindings/FilesDropped';
 import type { SyncUpdate } from './bindings/SyncUpdate';
@@ -19,6 +20,8 @@ export const events = {
   sync: (handler: (update: SyncUpdate) => void) => on('sync', handler),
   attachmentIndexed: (handler: (indexed: AttachmentIndexed) => void) =>
     on('attachment-indexed', handler),
+  attachmentReading: (handler: (reading: AttachmentReading) => void) =>
+    on('attachment-reading', handler),
   filesDropped: (handler: (dropped: FilesDropped) => void) => on('files-dropped', handler),
   closeRequested: (handler: () => void) => on('close-requested', handler),
   bagProgress: (handler: (progress: BagProgress) => void) => on('bag-progress', handler),

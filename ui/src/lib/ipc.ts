@@ -165,6 +165,7 @@ export const ipc = {
     call<null>('attachment_remove', { case_id: caseId, sha256 }),
   attachmentOpen: (caseId: number, sha256: string) =>
     call<null>('attachment_open', { case_id: caseId, sha256 }),
+  attachmentStopReading: (sha256: string) => call<boolean>('attachment_stop_reading', { sha256 }),
 
   search: (text: string, filter: CaseFilter | null = null) =>
     call<SearchHit[]>('search', { text, filter }),

@@ -1,6 +1,8 @@
 //! Reading a stored file's text: in an isolated worker, never while the writer is held.
 
-use desk_extract::{Extraction, Limits, Outcome, WorkerCommand};
+use std::sync::atomic::AtomicBool;
+
+use desk_extract::{Extraction, Limits, OcrStatus, Outcome, WorkerCommand};
 use rusqlite::params;
 
 use super::{IndexStatus, kind_name};
@@ -43,6 +45,21 @@ impl Store {
         worker: &WorkerCommand,
         limits: &Limits,
     ) -> Result<Extraction> {
+        let never = AtomicBool::new(false);
+        let read = self.index_attachment_watched(sha256, worker, limits, &never, &mut |_| {})?;
+        read.ok_or_else(|| Error::Extraction("stopped without being asked to".into()))
+    }
+
+    /// [`Store::index_attachment`] that tells `on_ocr` how many pages OCR has read, and stops
+    /// the worker once `stop` is set: `Ok(None)`, nothing recorded, the file still waiting.
+    pub fn index_attachment_watched(
+        &self,
+        sha256: &str,
+        worker: &WorkerCommand,
+        limits: &Limits,
+        stop: &AtomicBool,
+        on_ocr: &mut dyn FnMut(OcrStatus),
+    ) -> Result<Option<Extraction>> {
         let path = self.blob_dir().path_of(sha256);
         let known: bool = self.read(|conn| {
             Ok(conn.query_row(
@@ -54,17 +71,19 @@ impl Store {
         if !known {
             return Err(Error::AttachmentNotFound(sha256.to_owned()));
         }
-        let extraction = match desk_extract::run_isolated(&path, limits, worker) {
-            Ok(extraction) => extraction,
-            Err(desk_extract::ExtractError::WorkerFailed(reason)) => {
-                let kind =
-                    desk_extract::detect(&path).map_or(desk_extract::DocKind::Other, |d| d.kind);
-                Extraction::without_text(kind, "none", Outcome::Damaged { reason })
-            }
-            Err(err) => return Err(Error::Extraction(err.to_string())),
-        };
+        let extraction =
+            match desk_extract::run_isolated_watched(&path, limits, worker, stop, on_ocr) {
+                Ok(extraction) => extraction,
+                Err(desk_extract::ExtractError::Cancelled) => return Ok(None),
+                Err(desk_extract::ExtractError::WorkerFailed(reason)) => {
+                    let kind = desk_extract::detect(&path)
+                        .map_or(desk_extract::DocKind::Other, |d| d.kind);
+                    Extraction::without_text(kind, "none", Outcome::Damaged { reason })
+                }
+                Err(err) => return Err(Error::Extraction(err.to_string())),
+            };
         self.record_extraction(sha256, &extraction)?;
-        Ok(extraction)
+        Ok(Some(extraction))
     }
 
     /// Stores what extraction learnt about `sha256`: its outcome and its text per page or slide.

@@ -162,6 +162,25 @@ impl FtsQuery {
         Self { table: w, condition: format!("{w} MATCH ?1"), args: vec![query] }
     }
 
+    /// This query over the rows of the cases `filter` keeps (their fields and their files' pages).
+    /// The unary `+` keeps SQLite from handing the row ids to FTS5 as lookups, one MATCH each
+    /// (a second per thousand rows): the matches are scanned once and tested against the set.
+    fn within(&self, filter: &CaseFilter) -> Self {
+        let mut args = self.args.clone();
+        let mut kept = String::from("1");
+        filter.push_conditions(&mut kept, &mut args);
+        let condition = format!(
+            "{c} AND +{t}.rowid IN (
+                 SELECT t.id FROM cases c JOIN search_text t ON t.case_id = c.id WHERE {kept}
+                 UNION ALL
+                 SELECT t.id FROM cases c JOIN attachments a ON a.case_id = c.id
+                     JOIN search_text t ON t.sha256 = a.sha256 WHERE {kept})",
+            c = self.condition,
+            t = self.table,
+        );
+        Self { table: self.table, condition, args }
+    }
+
     /// The bm25 score of each matching row, newest first, at most `most` rows: one pass of
     /// FTS5 over the newest matches only (the scores are sorted here, not by SQLite).
     pub(crate) fn scores(&self, conn: &Connection, most: Option<usize>) -> Result<Vec<(i64, f64)>> {
@@ -206,8 +225,13 @@ fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<Se
         take = scores.len();
     };
     if rows.len() < needed && beyond_window {
-        // The filter keeps too few of the newest matches: rank them all, however long it takes.
-        scores = fts.scores(conn, None)?;
+        // The filter keeps too few of the newest matches (a manual of another country may fill
+        // the window): rank the newest matches among the cases it keeps; unfiltered, rank all.
+        scores = if narrowing {
+            fts.within(filter).scores(conn, Some(RANK_WINDOW))?
+        } else {
+            fts.scores(conn, None)?
+        };
         by_rank(&mut scores);
         rows = joined_rows(conn, &scores, filter)?;
     }

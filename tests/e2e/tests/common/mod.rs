@@ -205,6 +205,28 @@ pub async fn first_of(client: &Client, test_ids: &[&str]) -> TestResult<String> 
 }
 
 /// Waits until exactly `wanted` elements carry `data-testid="test_id"`.
+/// Polls `check` every quarter second until it holds, failing with `what` after `limit`.
+pub async fn wait_until<F>(what: &str, limit: Duration, mut check: F) -> TestResult
+where
+    F: AsyncFnMut() -> TestResult<bool>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{what}: not within {limit:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Every element with this `data-testid`, in document order.
+pub async fn all(client: &Client, test_id: &str) -> TestResult<Vec<Element>> {
+    Ok(client.find_all(Locator::Css(&format!("[data-testid=\"{test_id}\"]"))).await?)
+}
+
 pub async fn wait_for_count(client: &Client, test_id: &str, wanted: usize) -> TestResult {
     let deadline = Instant::now() + WAIT;
     let css = format!("[data-testid=\"{test_id}\"]");

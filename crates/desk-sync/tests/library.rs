@@ -220,18 +220,23 @@ async fn a_sync_cut_halfway_resumes_after_the_last_stored_page_without_duplicate
     let reader = desk(reader_dir.path(), &proxy.url(), &server.focal_point("NPL"), &key);
     let (client, pinned) = public_client(&reader).unwrap();
     let paged = LibrarySyncOptions { page_limit: 3, give_up_after: 0, ..quick() };
-    // Each page of three cases is some 12 KB: the cut falls inside a later page.
+    // Each page of three cases is some 12 KB: the cut falls inside a later page. Two faults:
+    // the pages may come on the identity probe's connection or on a new one.
+    proxy.push(Fault::CutDownAfter(30_000));
     proxy.push(Fault::CutDownAfter(30_000));
     let cut = sync_library(&reader, &client, pinned.as_deref(), &paged, |_| {}).await;
     assert!(cut.unwrap_err().is_transient(), "the cut ends this sync as a wait");
-    assert_eq!(proxy.pending_faults(), 0);
+    assert!(proxy.pending_faults() < 2);
     let kept = reader.library_state().unwrap().cases as usize;
     assert!(kept > 0 && kept < CASES, "the pages before the cut were kept: {kept}");
     assert_eq!(kept % 3, 0, "whole pages only");
     let cursor = reader.library_cursor().unwrap();
     assert!(cursor.is_some());
 
-    let report = sync_library(&reader, &client, pinned.as_deref(), &paged, |_| {}).await.unwrap();
+    // A fault left over cuts this sync too: it resumes within itself.
+    let resuming = LibrarySyncOptions { page_limit: 3, ..quick() };
+    let report =
+        sync_library(&reader, &client, pinned.as_deref(), &resuming, |_| {}).await.unwrap();
     assert_eq!(report.published as usize, CASES - kept, "it resumed after the stored pages");
     assert_eq!(reader.library_state().unwrap().cases as usize, CASES, "no case twice");
     for uid in &uids {

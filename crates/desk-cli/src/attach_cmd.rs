@@ -49,7 +49,7 @@ pub struct ExtractArgs {
     ocr_lang: String,
 }
 
-fn worker() -> anyhow::Result<WorkerCommand> {
+pub(crate) fn worker() -> anyhow::Result<WorkerCommand> {
     Ok(WorkerCommand::current_exe()?)
 }
 

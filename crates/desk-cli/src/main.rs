@@ -6,6 +6,7 @@ mod backup_cmd;
 mod bag_cmd;
 mod case_cmd;
 mod catalog_cmd;
+mod library_cmd;
 mod output;
 mod profile_cmd;
 mod search_cmd;
@@ -73,6 +74,10 @@ enum Command {
     ExportBag(bag_cmd::ExportArgs),
     /// Opens a bag (e.g. a colleague's case) as a new draft; prints the new case id.
     OpenBag(bag_cmd::OpenArgs),
+    /// The region's published cases, kept here to read offline: sync, search, show, open a
+    /// file, find cases like yours.
+    #[command(subcommand)]
+    Library(library_cmd::LibraryCommand),
     /// Backups of the database: list them, make one, restore one.
     #[command(subcommand)]
     Backup(backup_cmd::BackupCommand),
@@ -149,6 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ExportBag(args) => bag_cmd::export(&store, &dir, args),
         Command::OpenBag(args) => bag_cmd::open(&store, args),
         Command::Update(command) => update_cmd::run(&store, &dir, command),
+        Command::Library(command) => library_cmd::run(&store, command),
         Command::Catalog(_) | Command::Extract(_) | Command::Backup(_) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -1,3 +1,4 @@
+use desk_core::SnippetSegment;
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -13,4 +14,13 @@ pub fn time(millis: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| millis.to_string())
+}
+
+/// A snippet on one line, its hits in [brackets].
+pub fn snippet(segments: &[SnippetSegment]) -> String {
+    let marked: String = segments
+        .iter()
+        .map(|s| if s.hit { format!("[{}]", s.text) } else { s.text.clone() })
+        .collect();
+    marked.replace('\n', " ")
 }

@@ -24,30 +24,44 @@ pub struct SearchArgs {
     status: Option<String>,
     #[arg(long, default_value_t = 50)]
     limit: u32,
+    /// Also search the library of published cases (its hits are marked [library]).
+    #[arg(long)]
+    library: bool,
 }
 
 pub fn run(store: &Store, args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let library = if args.library {
+        let filter = crate::library_cmd::filter_of(
+            args.country.clone(),
+            args.mdg.clone(),
+            None,
+            args.limit,
+        )?;
+        store.search_library(&args.query, &filter)?
+    } else {
+        Vec::new()
+    };
     let filter = crate::case_cmd::filter_of(args.country, args.status, args.mdg, args.limit)?;
     let hits = store.search(&args.query, &filter)?;
     if args.json {
-        output::json(&hits)?;
-    } else if hits.is_empty() {
+        if args.library {
+            output::json(&serde_json::json!({ "own": hits, "library": library }))?;
+        } else {
+            output::json(&hits)?;
+        }
+    } else if hits.is_empty() && library.is_empty() {
         println!("Nothing found.");
     } else {
         for hit in hits {
-            let snippet: String = hit
-                .snippet
-                .iter()
-                .map(|s| if s.hit { format!("[{}]", s.text) } else { s.text.clone() })
-                .collect();
             println!(
                 "{:>5}  {}  ({})\n       {}",
                 hit.case_id,
                 hit.case_title,
                 hit.place.describe(),
-                snippet.replace('\n', " ")
+                output::snippet(&hit.snippet)
             );
         }
+        library.iter().for_each(crate::library_cmd::print_hit);
     }
     Ok(ExitCode::SUCCESS)
 }

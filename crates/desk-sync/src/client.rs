@@ -197,11 +197,7 @@ impl PaksClient {
         if !res.status().is_success() {
             return Err(classify(res).await);
         }
-        let is_json = res
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+        let is_json = is_json(&res);
         let body = read_answer(res, MAX_ANSWER_BYTES).await?;
         if !is_json {
             return Err(SyncError::NotPaks(format!(
@@ -422,19 +418,34 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Whether the answer says it is JSON, as PAKS's answers do (a captive portal's page does not).
+pub(crate) fn is_json(res: &Response) -> bool {
+    res.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
 /// The whole body, or `Garbled` as soon as it grows past `limit` bytes.
-pub(crate) async fn read_answer(mut res: Response, limit: usize) -> Result<Vec<u8>> {
+pub(crate) async fn read_answer(res: Response, limit: usize) -> Result<Vec<u8>> {
+    read_at_most(res, limit).await?.ok_or_else(|| {
+        SyncError::Garbled(format!(
+            "the answer is larger than {} KiB, which no PAKS answer is",
+            limit / 1024
+        ))
+    })
+}
+
+/// The whole body, or `None` as soon as it grows past `limit` bytes (the rest is not read).
+pub(crate) async fn read_at_most(mut res: Response, limit: usize) -> Result<Option<Vec<u8>>> {
     let mut body = Vec::new();
     while let Some(chunk) = res.chunk().await? {
         if body.len() + chunk.len() > limit {
-            return Err(SyncError::Garbled(format!(
-                "the answer is larger than {} KiB, which no PAKS answer is",
-                limit / 1024
-            )));
+            return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(Some(body))
 }
 
 /// At most the first `limit` bytes of the body (what arrived before a cut, if it broke).

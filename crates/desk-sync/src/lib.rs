@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod failure;
 pub mod handcarry;
+pub mod library;
 pub mod outbox;
 pub mod plan;
 pub mod progress;

@@ -2,7 +2,8 @@
 
 use desk_core::Store;
 
-use crate::error::Result;
+use crate::client::{ClientOptions, PaksClient};
+use crate::error::{Result, SyncError};
 
 pub const PAKS_URL: &str = "sync.paks_url";
 pub const SERVER_KEY: &str = "sync.server_public_key";
@@ -52,5 +53,17 @@ impl SyncSettings {
         )?;
         store.set_setting(AUTO_SEND, if self.auto_send { "true" } else { "false" })?;
         Ok(())
+    }
+
+    /// A client for PAKS's public side (the change feed, published files, releases: no token is
+    /// sent), with the desk's proxy and bandwidth cap.
+    pub fn public_client(&self) -> Result<PaksClient> {
+        let url = self.paks_url.as_deref().ok_or(SyncError::NotConnected)?;
+        let options = ClientOptions {
+            proxy: self.proxy.clone(),
+            bandwidth_kbps: self.bandwidth_kbps,
+            ..ClientOptions::default()
+        };
+        PaksClient::new(url, "", options)
     }
 }

@@ -236,49 +236,18 @@ pub async fn download_update(
         return verify_file(&verified, offer, public_key).await.map(|()| verified);
     }
     remove_other_parts(dir, &part).await?;
+    let wanted = ResumableFile {
+        url: client.release_url(offer)?,
+        size: offer.size,
+        sha256: offer.sha256.clone(),
+        part: part.clone(),
+        what: "the update",
+    };
     let run = Run { started: Instant::now(), first_offset: file_len(&part).await };
-    let mut failures = 0u32;
-    let mut started_over = false;
-    loop {
-        let have = file_len(&part).await;
-        if have >= offer.size {
-            let (sha256, _) = hash_path(&part).await?;
-            if have == offer.size && sha256 == offer.sha256 {
-                break;
-            }
-            // Bytes that are not the release's (a disk that lost a write, say): start over once.
-            tokio::fs::remove_file(&part).await?;
-            if started_over {
-                return Err(SyncError::Garbled(format!(
-                    "the update arrived twice with another SHA-256 ({sha256}) than PAKS announced"
-                )));
-            }
-            started_over = true;
-            continue;
-        }
-        let result = fetch_rest(client, offer, &part, have, &mut |received| {
-            progress(&run.progress(offer, received))
-        })
-        .await;
-        match result {
-            Ok(()) => failures = 0,
-            Err(e) if e.is_transient() => {
-                if file_len(&part).await > have {
-                    failures = 0;
-                }
-                failures += 1;
-                if failures > options.give_up_after {
-                    return Err(e);
-                }
-                tracing::info!(error = %e, failures, "update download interrupted; resuming");
-                // As the uploads' reachability probes: quickly at first, so that a link back
-                // after a short cut is used within a second, then the backoff.
-                let wait = e.retry_after().unwrap_or_else(|| options.backoff.probe_delay(failures));
-                tokio::time::sleep(wait).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    download_resumable(client, &wanted, options, &mut |received| {
+        progress(&run.progress(offer, received))
+    })
+    .await?;
     verify_file(&part, offer, public_key).await?;
     tokio::fs::rename(&part, &verified).await?;
     Ok(verified)
@@ -332,31 +301,94 @@ async fn verify_file(path: &Path, offer: &UpdateOffer, public_key: &str) -> Resu
     checked
 }
 
-/// One GET for the bytes from `have` on, appended to `part` as they arrive (synced every MiB,
+/// A file to fetch from PAKS into `part`, resumably, until it holds `size` bytes with `sha256`.
+pub(crate) struct ResumableFile {
+    pub url: reqwest::Url,
+    pub size: u64,
+    pub sha256: String,
+    pub part: PathBuf,
+    /// How messages name it ("the update", "deck.pptx").
+    pub what: &'static str,
+}
+
+/// Fetches the rest of `wanted.part` with Range requests, after cuts too (transient failures
+/// are retried as the uploads probe: every 0.25–0.5 s at first, then the backoff; `give_up_after` failures in a row without a byte arriving end it, and the
+/// next call resumes from what is on disk). Returns once the part holds exactly the announced
+/// bytes; bytes that are not them are dropped and fetched once more.
+pub(crate) async fn download_resumable(
+    client: &PaksClient,
+    wanted: &ResumableFile,
+    options: &DownloadOptions,
+    on_bytes: &mut impl FnMut(u64),
+) -> Result<()> {
+    let part = &wanted.part;
+    let mut failures = 0u32;
+    let mut started_over = false;
+    loop {
+        let have = file_len(part).await;
+        if have >= wanted.size {
+            let (sha256, _) = hash_path(part).await?;
+            if have == wanted.size && sha256 == wanted.sha256 {
+                return Ok(());
+            }
+            // Bytes that are not the file's (a disk that lost a write, say): start over once.
+            tokio::fs::remove_file(part).await?;
+            if started_over {
+                return Err(SyncError::Garbled(format!(
+                    "{} arrived twice with another SHA-256 ({sha256}) than PAKS announced",
+                    wanted.what
+                )));
+            }
+            started_over = true;
+            continue;
+        }
+        match fetch_rest(client, wanted, have, on_bytes).await {
+            Ok(()) => failures = 0,
+            Err(e) if e.is_transient() => {
+                if file_len(part).await > have {
+                    failures = 0;
+                }
+                failures += 1;
+                if failures > options.give_up_after {
+                    return Err(e);
+                }
+                tracing::info!(error = %e, failures, what = wanted.what, "download interrupted; resuming");
+                // As the uploads' reachability probes: quickly at first, so that a link back
+                // after a short cut is used within a second, then the backoff.
+                let wait = e.retry_after().unwrap_or_else(|| options.backoff.probe_delay(failures));
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One GET for the bytes from `have` on, appended to the part as they arrive (synced every MiB,
 /// so a restart after a power cut resumes from bytes that are really on disk).
 async fn fetch_rest(
     client: &PaksClient,
-    offer: &UpdateOffer,
-    part: &Path,
+    wanted: &ResumableFile,
     have: u64,
     on_bytes: &mut impl FnMut(u64),
 ) -> Result<()> {
     const SYNC_EVERY: u64 = 1 << 20;
-    let mut req = client.http.get(client.release_url(offer)?);
+    let what = wanted.what;
+    let mut req = client.http.get(wanted.url.clone());
     if have > 0 {
         // If PAKS's bytes are not the ones we hold a part of, it answers 200 with all of them.
         req = req
             .header(RANGE, format!("bytes={have}-"))
-            .header(IF_RANGE, format!("\"{}\"", offer.sha256));
+            .header(IF_RANGE, format!("\"{}\"", wanted.sha256));
     }
     let mut res = req.send().await?;
-    let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(part).await?;
+    let mut file =
+        tokio::fs::OpenOptions::new().create(true).append(true).open(&wanted.part).await?;
     let mut pos = match res.status() {
         StatusCode::PARTIAL_CONTENT => {
             let range = res.headers().get(CONTENT_RANGE).and_then(|v| v.to_str().ok());
             if !range.is_some_and(|r| r.starts_with(&format!("bytes {have}-"))) {
                 return Err(SyncError::Garbled(format!(
-                    "asked for the update from byte {have}, PAKS sent {range:?}"
+                    "asked for {what} from byte {have}, PAKS sent {range:?}"
                 )));
             }
             have
@@ -367,7 +399,7 @@ async fn fetch_rest(
         }
         StatusCode::RANGE_NOT_SATISFIABLE => {
             file.set_len(0).await?;
-            return Err(SyncError::Garbled("PAKS holds less of the update than we do".into()));
+            return Err(SyncError::Garbled(format!("PAKS holds less of {what} than we do")));
         }
         _ => return Err(classify(res).await),
     };
@@ -377,8 +409,8 @@ async fn fetch_rest(
     let received = async {
         while let Some(chunk) = res.chunk().await? {
             let len = chunk.len() as u64;
-            if pos + len > offer.size {
-                return Err(SyncError::Garbled("the update is longer than PAKS announced".into()));
+            if pos + len > wanted.size {
+                return Err(SyncError::Garbled(format!("{what} is longer than PAKS announced")));
             }
             file.write_all(&chunk).await?;
             pos += len;

@@ -3,7 +3,8 @@
 //!
 //!     cargo bench -p paks-publication --bench export
 //!
-//! Prints the page count pdfinfo (poppler-utils) reads, when it is installed.
+//! Prints the page count pdfinfo (poppler-utils) reads, when it is installed. With
+//! PAKS_PUBLICATION_BENCH_OUT=DIR, keeps the documents there.
 
 #![allow(clippy::unwrap_used)] // A bench harness: a panic is the failure report.
 
@@ -17,7 +18,7 @@ use paks_publication::{
     FontSet, Format, PrintedCase, Proceedings, case_document, proceedings_document,
 };
 
-/// About a page of mixed English, Lao and Khmer text.
+/// About a page of mixed English, Lao and Khmer text (35 of them lay out as 30 pages).
 fn page_of_text(n: usize) -> String {
     let mut page = String::new();
     for i in 0..6 {
@@ -60,6 +61,11 @@ fn pdf_pages(bytes: &[u8]) -> String {
 }
 
 fn report(what: &str, format: Format, bytes: &[u8], took: Duration) {
+    if let Some(dir) = std::env::var_os("PAKS_PUBLICATION_BENCH_OUT") {
+        let ext = if format == Format::Pdf { "pdf" } else { "docx" };
+        let name = what.replace([' ', ','], "-").replace("--", "-");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.{ext}")), bytes).unwrap();
+    }
     let pages = if format == Format::Pdf { pdf_pages(bytes) } else { "-".to_owned() };
     println!(
         "{what:<28} {:<5} {:>8.2} s {:>9.1} KB  pages {pages}",
@@ -72,9 +78,9 @@ fn report(what: &str, format: Format, bytes: &[u8], took: Duration) {
 fn main() {
     let (fonts, took) = timed(FontSet::with_system_cjk);
     println!("loading the fonts (system CJK included): {:.3} s", took.as_secs_f64());
-    let case = long_case(30);
+    let thirty_pages = long_case(35);
     for format in [Format::Pdf, Format::Docx] {
-        let (written, took) = timed(|| case_document(&case, format, &fonts).unwrap());
+        let (written, took) = timed(|| case_document(&thirty_pages, format, &fonts).unwrap());
         report("case, 30 pages", format, &written.bytes, took);
     }
     let proceedings = Proceedings {

@@ -151,14 +151,24 @@ fn styled() -> Docx {
 
 /// Where a body's parts go: the document itself.
 enum Part {
-    Paragraph(Paragraph),
-    Table(Table),
+    Paragraph(Box<Paragraph>),
+    Table(Box<Table>),
+}
+
+impl Part {
+    fn paragraph(p: Paragraph) -> Self {
+        Self::Paragraph(Box::new(p))
+    }
+
+    fn table(t: Table) -> Self {
+        Self::Table(Box::new(t))
+    }
 }
 
 fn add(doc: Docx, parts: Vec<Part>) -> Docx {
     parts.into_iter().fold(doc, |doc, part| match part {
-        Part::Paragraph(p) => doc.add_paragraph(p),
-        Part::Table(t) => doc.add_table(t),
+        Part::Paragraph(p) => doc.add_paragraph(*p),
+        Part::Table(t) => doc.add_table(*t),
     })
 }
 
@@ -166,27 +176,27 @@ fn goal_links(title: &str, links: &[LinkView<'_>], parts: &mut Vec<Part>) {
     if links.is_empty() {
         return;
     }
-    parts.push(Part::Paragraph(heading(2, title)));
+    parts.push(Part::paragraph(heading(2, title)));
     for l in links {
         let mut label = l.target.to_owned();
         if let Some(indicator) = l.indicator {
             label.push_str(&format!(" (indicator {indicator})"));
         }
-        parts.push(Part::Paragraph(bold(&label)));
-        parts.extend(prose(l.note).into_iter().map(Part::Paragraph));
+        parts.push(Part::paragraph(bold(&label)));
+        parts.extend(prose(l.note).into_iter().map(Part::paragraph));
     }
 }
 
 fn case_parts(c: &CaseView<'_>) -> Vec<Part> {
-    let mut parts = vec![Part::Table(pairs(&c.facts))];
+    let mut parts = vec![Part::table(pairs(&c.facts))];
     goal_links("Millennium Development Goal targets", &c.mdg_links, &mut parts);
     goal_links("Sustainable Development Goal targets", &c.sdg_links, &mut parts);
     for (name, text) in &c.sections {
-        parts.push(Part::Paragraph(heading(2, name)));
-        parts.extend(prose(text).into_iter().map(Part::Paragraph));
+        parts.push(Part::paragraph(heading(2, name)));
+        parts.extend(prose(text).into_iter().map(Part::paragraph));
     }
     if !c.files.is_empty() {
-        parts.push(Part::Paragraph(heading(2, "Files")));
+        parts.push(Part::paragraph(heading(2, "Files")));
         let mut rows =
             vec![TableRow::new(vec![cell(bold("Name")), cell(bold("Type")), cell(bold("Size"))])];
         rows.extend(c.files.iter().map(|f| {
@@ -196,11 +206,11 @@ fn case_parts(c: &CaseView<'_>) -> Vec<Part> {
                 cell(paragraph(&format!("{} bytes", f.size))),
             ])
         }));
-        parts.push(Part::Table(Table::new(rows)));
+        parts.push(Part::table(Table::new(rows)));
     }
     if !c.receipt.is_empty() {
-        parts.push(Part::Paragraph(heading(2, "PAKS receipt")));
-        parts.push(Part::Table(pairs(&c.receipt)));
+        parts.push(Part::paragraph(heading(2, "PAKS receipt")));
+        parts.push(Part::table(pairs(&c.receipt)));
     }
     parts
 }

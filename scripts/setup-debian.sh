@@ -21,6 +21,9 @@ test_packages+=(appstream desktop-file-utils)
 # i18n: Noto fonts for the focal points' scripts (Lao, Khmer, Myanmar, Thai, Devanagari, Bengali,
 # Tibetan in fonts-noto-core; Chinese in fonts-noto-cjk), so the e2e screenshots show no tofu.
 test_packages+=(fonts-noto-core fonts-noto-cjk)
+# Publications (issue 20, docs/publications.md): the tests read PDFs back with pdftotext
+# (poppler-utils, above) and DOCX with LibreOffice Writer (above); PDFs take Chinese from
+# fonts-noto-cjk (above), which a server building proceedings needs too.
 # --- server beyond one machine (paks-server tests/beyond_one_machine.rs) ---
 # PostgreSQL 15 and nginx (TLS in front of two instances); the tests start their own.
 test_packages+=(postgresql-15 nginx-light openssl)

@@ -43,6 +43,8 @@ pub enum Error {
     UploadDeleted(uuid::Uuid),
     #[error("the backup is damaged or not a PAKS backup: {0}")]
     BackupDamaged(String),
+    #[error("{0}")]
+    Publication(#[from] paks_publication::PublicationError),
 }
 
 impl Error {

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod operator;
 pub mod pg_store;
+pub mod publication;
 pub mod reviewers;
 pub mod s3_store;
 pub mod signing_key;

@@ -112,6 +112,11 @@ enum Command {
         #[command(subcommand)]
         command: ReleaseCommand,
     },
+    /// Publications: the proceedings of an event, built from its published cases.
+    Publication {
+        #[command(subcommand)]
+        command: PublicationCommand,
+    },
     /// Print the server's public key (standard base64), for clients to pin.
     Key,
     /// Back up the embedded default (the SQLite database, the upload and release files, the
@@ -198,6 +203,39 @@ enum FocalPointCommand {
     Revoke {
         id: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum PublicationCommand {
+    /// Write the proceedings of an event: title page, contents, overview, one chapter per
+    /// published case (newest version), indexes by MDG and SDG target.
+    Build {
+        /// The event's full name, as placed with `set-event` and printed on the title page.
+        #[arg(long)]
+        event: String,
+        /// The document: proceedings.pdf or proceedings.docx.
+        #[arg(long)]
+        out: PathBuf,
+        /// Every published case, whatever its event.
+        #[arg(long)]
+        every_published: bool,
+        /// The date printed on the title page (default: today, UTC).
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Place a case (by one of its submission ids or its case uid) in an event.
+    SetEvent {
+        id: Uuid,
+        /// The event's full name, e.g. "Special Workshop on ICT Access and e-Government for
+        /// Achieving the MDGs, Seoul, 18 June 2010".
+        #[arg(long, required_unless_present = "clear")]
+        event: Option<String>,
+        /// Take the case out of its event.
+        #[arg(long, conflicts_with = "event")]
+        clear: bool,
+    },
+    /// The cases placed in events: event and case uid, one a line.
+    Events,
 }
 
 #[derive(Subcommand)]
@@ -591,6 +629,52 @@ fn main() -> anyhow::Result<()> {
                             "{}\t{}\t{} bytes\t{}\t{}",
                             r.version, r.published_at, r.size, r.sha256, r.file_name
                         );
+                    }
+                }
+            }
+        }
+        Command::Publication { command } => {
+            let store = metadata(&base_config)?;
+            let store = &*store;
+            match command {
+                PublicationCommand::Build { event, out, every_published, date } => {
+                    let date = date.unwrap_or_else(|| paks_server::clock::now().date().to_string());
+                    let built = paks_server::publication::build(
+                        store,
+                        &event,
+                        every_published,
+                        &date,
+                        &out,
+                    )?;
+                    if !built.characters_without_font.is_empty() {
+                        let missing: String = built.characters_without_font.iter().collect();
+                        eprintln!(
+                            "warning: no font on this machine shows {missing:?}; they print as \
+                             empty boxes (for Chinese: apt-get install fonts-noto-cjk)"
+                        );
+                    }
+                    println!(
+                        "{}: proceedings of {} case(s), {} bytes",
+                        out.display(),
+                        built.cases,
+                        built.bytes
+                    );
+                }
+                PublicationCommand::SetEvent { id, event, clear: _ } => {
+                    let case_uid = paks_server::publication::set_event(
+                        store,
+                        id,
+                        event.as_deref(),
+                        operator::CLI_ACTOR,
+                    )?;
+                    match event {
+                        Some(e) => println!("case {case_uid}: event {e}"),
+                        None => println!("case {case_uid}: no event"),
+                    }
+                }
+                PublicationCommand::Events => {
+                    for (case_uid, event) in store.case_events()? {
+                        println!("{event}\t{case_uid}");
                     }
                 }
             }

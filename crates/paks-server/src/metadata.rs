@@ -286,6 +286,17 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// tombstone with the next `seq`, in one transaction. `Error::NotFound` when the case has
     /// no public version; false when it was already withdrawn.
     fn withdraw_case(&self, case_uid: Uuid, at: &str) -> Result<bool>;
+    /// Sets the event a case belongs to (`None` clears it), as `actor`; `Error::NotFound` when
+    /// no submission has that case uid.
+    fn set_case_event(
+        &self,
+        case_uid: Uuid,
+        event: Option<&str>,
+        at: &str,
+        actor: &str,
+    ) -> Result<()>;
+    /// Every case that belongs to an event, with its event, by event.
+    fn case_events(&self) -> Result<Vec<(Uuid, String)>>;
     /// The feed entries after `query.after_seq` that match its filters, in `seq` order, at most
     /// `query.limit`, read in one snapshot.
     fn public_feed(&self, query: &FeedQuery) -> Result<FeedPage>;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/004_public_feed.sql"),
     include_str!("../migrations/postgres/005_desk_releases.sql"),
     include_str!("../migrations/postgres/006_reviewers_console.sql"),
+    include_str!("../migrations/postgres/007_case_events.sql"),
 ];
 
 /// Advisory lock key that makes instances starting together migrate one at a time.
@@ -958,6 +959,60 @@ impl MetadataStore for PostgresMetadataStore {
             advance_feed(&tx, &case_uid, &shown, true, at).await?;
             tx.commit().await?;
             Ok(true)
+        })
+    }
+
+    fn set_case_event(
+        &self,
+        case_uid: Uuid,
+        event: Option<&str>,
+        at: &str,
+        actor: &str,
+    ) -> Result<()> {
+        let uid = case_uid.to_string();
+        self.run(|mut client| async move {
+            let tx = client.transaction().await?;
+            let known: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM submissions WHERE case_uid = $1)",
+                    &[&uid],
+                )
+                .await?
+                .get(0);
+            if !known {
+                return Err(Error::NotFound(format!("case {case_uid}")));
+            }
+            match event {
+                Some(event) => {
+                    tx.execute(
+                        "INSERT INTO case_events (case_uid, event, set_at, set_by) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (case_uid) DO UPDATE SET \
+                         event = excluded.event, set_at = excluded.set_at, set_by = excluded.set_by",
+                        &[&uid, &event, &at, &actor],
+                    )
+                    .await?
+                }
+                None => tx.execute("DELETE FROM case_events WHERE case_uid = $1", &[&uid]).await?,
+            };
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn case_events(&self) -> Result<Vec<(Uuid, String)>> {
+        self.run(|client| async move {
+            client
+                .query("SELECT case_uid, event FROM case_events ORDER BY event, case_uid", &[])
+                .await?
+                .iter()
+                .map(|row| {
+                    let uid: String = row.get(0);
+                    let uid = Uuid::parse_str(&uid).map_err(|e| {
+                        Error::Database(format!("case_events: case uid {uid:?}: {e}"))
+                    })?;
+                    Ok((uid, row.get(1)))
+                })
+                .collect()
         })
     }
 

@@ -20,6 +20,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/003_public_feed.sql")),
     M::up(include_str!("../migrations/004_desk_releases.sql")),
     M::up(include_str!("../migrations/005_reviewers_console.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/006_case_events.sql")),
 ];
 
 /// How long a record that an upload was deleted is kept: long enough that no submission that
@@ -744,6 +745,52 @@ impl MetadataStore for SqliteMetadataStore {
         Self::advance_feed(&tx, &case_uid, &shown, true, at)?;
         tx.commit()?;
         Ok(true)
+    }
+
+    fn set_case_event(
+        &self,
+        case_uid: Uuid,
+        event: Option<&str>,
+        at: &str,
+        actor: &str,
+    ) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let uid = case_uid.to_string();
+        let known: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM submissions WHERE case_uid = ?1)",
+            [&uid],
+            |r| r.get(0),
+        )?;
+        if !known {
+            return Err(Error::NotFound(format!("case {case_uid}")));
+        }
+        match event {
+            Some(event) => tx.execute(
+                "INSERT INTO case_events (case_uid, event, set_at, set_by) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (case_uid) DO UPDATE SET event = excluded.event, \
+                 set_at = excluded.set_at, set_by = excluded.set_by",
+                params![uid, event, at, actor],
+            )?,
+            None => tx.execute("DELETE FROM case_events WHERE case_uid = ?1", [&uid])?,
+        };
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn case_events(&self) -> Result<Vec<(Uuid, String)>> {
+        let conn = self.conn();
+        let rows: Vec<(String, String)> = conn
+            .prepare("SELECT case_uid, event FROM case_events ORDER BY event, case_uid")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(uid, event)| {
+                let uid = Uuid::parse_str(&uid)
+                    .map_err(|e| Error::Database(format!("case_events: case uid {uid:?}: {e}")))?;
+                Ok((uid, event))
+            })
+            .collect()
     }
 
     fn public_feed(&self, q: &FeedQuery) -> Result<FeedPage> {

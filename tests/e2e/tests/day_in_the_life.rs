@@ -17,10 +17,9 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
-use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 
 const TITLE: &str = "Online business registration in Bhutan";

@@ -107,10 +107,16 @@ impl Store {
         self.read(|conn| {
             let limit = filter.limit.unwrap_or(DEFAULT_LIMIT) as usize;
             let offset = filter.offset.unwrap_or(0) as usize;
+            let narrowing =
+                filter.country.is_some() || filter.mdg.is_some() || filter.sdg.is_some();
             let mut scores = fts.scores(conn, Some(RANK_WINDOW + 1))?;
-            if scores.len() > RANK_WINDOW {
-                // Filters may keep few of the newest: a library search ranks all it matches.
+            if scores.len() > RANK_WINDOW && narrowing {
+                // A filter may keep few of the newest matches: a filtered search ranks them all.
                 scores = fts.scores(conn, None)?;
+            }
+            // Unfiltered, as the user's own search: only the newest matches are ranked.
+            if !narrowing {
+                scores.truncate(RANK_WINDOW);
             }
             by_rank(&mut scores);
             let rows = joined_rows(conn, &scores, filter)?;

@@ -45,7 +45,7 @@ fn picture(dir: &Path, name: &str, text: &str) -> TestResult<PathBuf> {
     Ok(png)
 }
 
-/// An image-only PDF of `pages` scanned pages.
+/// An image-only PDF of `LONG_SCAN_PAGES` scanned pages, each naming its number.
 fn long_scan(dir: &Path) -> TestResult<PathBuf> {
     let mut pngs = Vec::new();
     for n in 1..=LONG_SCAN_PAGES {

@@ -15,24 +15,33 @@ use crate::ui_events::{self, AttachmentIndexed, AttachmentReading};
 /// not start twenty extraction workers (each may use its whole memory limit) at once.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// The files waiting or being read, each with the flag that stops its OCR.
+/// The files waiting or being read, each with the flag that stops its OCR and how many
+/// readings of it are queued (the same file attached to two cases is read twice).
 #[derive(Default)]
-pub struct Readings(Mutex<HashMap<String, Arc<AtomicBool>>>);
+pub struct Readings(Mutex<HashMap<String, (Arc<AtomicBool>, usize)>>);
 
 impl Readings {
     fn begin(&self, sha256: &str) -> Arc<AtomicBool> {
         let mut readings = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        readings.entry(sha256.to_owned()).or_default().clone()
+        let (stop, queued) = readings.entry(sha256.to_owned()).or_default();
+        *queued += 1;
+        stop.clone()
     }
 
     fn end(&self, sha256: &str) {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(sha256);
+        let mut readings = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, queued)) = readings.get_mut(sha256) {
+            *queued = queued.saturating_sub(1);
+            if *queued == 0 {
+                readings.remove(sha256);
+            }
+        }
     }
 
     /// Stops OCR of `sha256`; false when it is not being read.
     pub fn stop(&self, sha256: &str) -> bool {
         let readings = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        readings.get(sha256).map(|stop| stop.store(true, Ordering::SeqCst)).is_some()
+        readings.get(sha256).map(|(stop, _)| stop.store(true, Ordering::SeqCst)).is_some()
     }
 }
 
@@ -89,5 +98,22 @@ pub fn index_pending(app: &AppHandle, store: &Arc<Store>) {
             }
         }
         Err(err) => tracing::warn!("could not list files waiting to be read: {err}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_queued_twice_can_be_stopped_until_its_last_reading_ends() {
+        let readings = Readings::default();
+        let first = readings.begin("ab");
+        let second = readings.begin("ab");
+        readings.end("ab");
+        assert!(readings.stop("ab"), "the second reading is still queued");
+        assert!(first.load(Ordering::SeqCst) && second.load(Ordering::SeqCst));
+        readings.end("ab");
+        assert!(!readings.stop("ab"), "nothing is being read any more");
     }
 }

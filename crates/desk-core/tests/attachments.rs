@@ -514,3 +514,58 @@ fn files_read_by_ocr_before_pages_were_recorded_are_read_again() {
         "only the OCR'd file is read again"
     );
 }
+
+#[test]
+fn a_scan_whose_reading_was_stopped_goes_on_from_the_pages_read_and_leaves_nothing_behind() {
+    let (dir, store) = open();
+    let case = store.create_case("Fiji water permits", Some("FJI")).unwrap();
+    let mut pages = Vec::new();
+    for (n, word) in [(1, "Alpha"), (2, "Bravo"), (3, "Charlie")] {
+        let png = scanned_picture(dir.path(), &format!("Water permits register, sheet {word}"));
+        let page = dir.path().join(format!("sheet {n}.png"));
+        std::fs::rename(&png, &page).unwrap();
+        pages.push(page);
+    }
+    let pdf = dir.path().join("register.pdf");
+    let out = Command::new("img2pdf")
+        .args(["--imgsize", "300dpix300dpi"])
+        .args(&pages)
+        .arg("-o")
+        .arg(&pdf)
+        .output()
+        .expect("this test needs img2pdf (scripts/setup-debian.sh test installs it)");
+    assert!(out.status.success(), "img2pdf: {}", String::from_utf8_lossy(&out.stderr));
+    let sha = store.import_attachment(case.id, &pdf).unwrap().attachment.sha256;
+    let limits = store.reading_limits(&sha).unwrap();
+
+    // The app closed after the first page: the worker is stopped, the file still waits.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stopped = store
+        .index_attachment_watched(&sha, &worker(), &limits, &stop, &mut |s| {
+            if s.done >= 1 {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        })
+        .unwrap();
+    assert!(stopped.is_none());
+    assert_eq!(store.pending_index().unwrap(), vec![sha.clone()]);
+    let kept = dir.path().join("data").join("ocr-pages").join(&sha);
+    assert!(kept.join("1.json").is_file(), "the page read before the stop is kept");
+
+    let mut seen = Vec::new();
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let read = store
+        .index_attachment_watched(&sha, &worker(), &limits, &never, &mut |s| seen.push(s))
+        .unwrap()
+        .expect("read to the end");
+    assert!(matches!(read.outcome, desk_extract::Outcome::OcrIndexed { ocr_pages: 3, .. }));
+    assert!(!kept.exists(), "the kept pages are removed once the text is stored");
+    for (word, page) in [("Alpha", 1), ("Charlie", 3)] {
+        let hits = store.search(word, &desk_core::CaseFilter::default()).unwrap();
+        assert!(
+            hits.iter()
+                .any(|h| matches!(h.place, desk_core::HitPlace::File { unit, .. } if unit == page)),
+            "{word} on page {page}: {hits:?}"
+        );
+    }
+}

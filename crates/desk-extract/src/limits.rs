@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,9 @@ pub struct Limits {
     pub ocr_page_timeout_ms: u64,
     /// Ceiling on a job that reads pages by OCR, however many.
     pub max_ocr_timeout_ms: u64,
+    /// Where the pages of a PDF read by OCR are kept as they are read, so that a reading
+    /// stopped by closing the app goes on from there; `None` keeps nothing.
+    pub ocr_pages_dir: Option<PathBuf>,
 }
 
 impl Default for Limits {
@@ -55,6 +59,7 @@ impl Default for Limits {
             ocr_dpi: 300,
             ocr_page_timeout_ms: 60_000,
             max_ocr_timeout_ms: 6 * 60 * 60_000,
+            ocr_pages_dir: None,
         }
     }
 }

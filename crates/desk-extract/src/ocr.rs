@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::DocError;
 use crate::extraction::{Extraction, Outcome, PageReading, TextUnit};
 use crate::kind::DocKind;
@@ -36,7 +38,7 @@ pub(crate) enum OcrProgress {
 }
 
 /// What OCR made of one page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OcrPage {
     pub text: String,
     /// Mean word confidence, 0–100, weighted by word length.
@@ -144,6 +146,55 @@ impl Ocr {
         let read = self.read_image(&image, scratch);
         let _ = std::fs::remove_file(&image);
         read
+    }
+}
+
+/// Pages of one document already read by OCR, one small file each, so that a reading ended by
+/// closing the app (the worker killed) resumes from the first page not yet read.
+pub(crate) struct SavedPages<'a> {
+    dir: &'a Path,
+    languages: &'a str,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedPage {
+    languages: String,
+    page: OcrPage,
+}
+
+/// A saved page is one page's text; anything larger was not written by us.
+const MAX_SAVED_PAGE_BYTES: u64 = 4 << 20;
+
+impl<'a> SavedPages<'a> {
+    pub fn new(dir: &'a Path, languages: &'a str) -> Self {
+        Self { dir, languages }
+    }
+
+    /// Page `number` as read before in the same languages; `None` reads it again.
+    pub fn get(&self, number: u32) -> Option<OcrPage> {
+        use std::io::Read;
+        let file = std::fs::File::open(self.path_of(number)).ok()?;
+        let mut json = Vec::new();
+        file.take(MAX_SAVED_PAGE_BYTES).read_to_end(&mut json).ok()?;
+        let saved: SavedPage = serde_json::from_slice(&json).ok()?;
+        (saved.languages == self.languages).then_some(saved.page)
+    }
+
+    /// Keeps `page`; a page that cannot be kept is only read again next time.
+    pub fn put(&self, number: u32, page: &OcrPage) {
+        let saved = SavedPage { languages: self.languages.to_owned(), page: page.clone() };
+        let Ok(json) = serde_json::to_vec(&saved) else { return };
+        let partial = self.dir.join(format!("{number}.partial"));
+        let written = std::fs::create_dir_all(self.dir)
+            .and_then(|()| std::fs::write(&partial, json))
+            .and_then(|()| std::fs::rename(&partial, self.path_of(number)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+    }
+
+    fn path_of(&self, number: u32) -> PathBuf {
+        self.dir.join(format!("{number}.json"))
     }
 }
 

@@ -154,6 +154,10 @@ pub(crate) fn extract(
     if let Some(ocr) = &ocr {
         {
             let scratch = tempfile::tempdir().map_err(DocError::Io)?;
+            let saved = limits
+                .ocr_pages_dir
+                .as_deref()
+                .map(|dir| ocr::SavedPages::new(dir, ocr.languages()));
             let total = u32::try_from(todo.len()).unwrap_or(u32::MAX);
             on_ocr(OcrProgress::Planned(total));
             let mut chars: usize = pages
@@ -165,7 +169,15 @@ pub(crate) fn extract(
                     break;
                 }
                 ocr_tried += 1;
-                if let Ok(read) = ocr.read_pdf_page(path, n, scratch.path()) {
+                let read = match saved.as_ref().and_then(|s| s.get(n)) {
+                    Some(page) => Ok(page),
+                    None => ocr.read_pdf_page(path, n, scratch.path()).inspect(|page| {
+                        if let Some(saved) = &saved {
+                            saved.put(n, page);
+                        }
+                    }),
+                };
+                if let Ok(read) = read {
                     confidences.insert(n, read.confidence);
                     engines.insert(n, ocr::ENGINE);
                     if !read.text.is_empty() {

@@ -290,3 +290,44 @@ fn a_200_page_scan_reports_progress_and_can_be_cancelled() {
     assert!(seen.windows(2).all(|w| w[1].done >= w[0].done && w[1].total == 200), "{seen:?}");
     assert!(started.elapsed() < Duration::from_secs(120));
 }
+
+#[test]
+fn a_scan_stopped_halfway_goes_on_from_the_pages_already_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let pngs: Vec<PathBuf> = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+        .iter()
+        .map(|w| render(dir.path(), w, "Noto Serif 14", &format!("Page {w} of the report.")))
+        .collect();
+    let pdf = scanned_pdf(dir.path(), "long", &pngs);
+    let kept = dir.path().join("kept pages");
+    let kept_eng = Limits { ocr_pages_dir: Some(kept.clone()), ..limits("eng") };
+
+    let cancel = AtomicBool::new(false);
+    let stopped = run_isolated_watched(&pdf, &kept_eng, &worker(), &cancel, &mut |s| {
+        if s.done >= 2 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    });
+    assert!(matches!(stopped, Err(ExtractError::Cancelled)), "{stopped:?}");
+    let first = std::fs::read_to_string(kept.join("1.json")).expect("page 1 was kept");
+    assert!(first.contains("Alpha"), "{first}");
+    assert!(!kept.join("5.json").exists(), "page 5 was not read before the stop");
+
+    // Proof that page 1 is not read again: what was kept for it is what comes out.
+    std::fs::write(kept.join("1.json"), first.replace("Alpha", "Kilo")).unwrap();
+    let mut seen: Vec<OcrStatus> = Vec::new();
+    let e = run_isolated_watched(&pdf, &kept_eng, &worker(), &AtomicBool::new(false), &mut |s| {
+        seen.push(s)
+    })
+    .unwrap();
+    let text = all_text(&e);
+    assert!(text.contains("Kilo") && !text.contains("Alpha"), "{text}");
+    assert!(text.contains("Echo"), "the pages after the stop are read: {text}");
+    assert_eq!(seen.last(), Some(&OcrStatus { done: 5, total: 5 }));
+    assert!(matches!(e.outcome, Outcome::OcrIndexed { pages: 5, ocr_pages: 5, .. }), "{e:?}");
+
+    // Kept pages read in other languages are read again.
+    let other = Limits { ocr_pages_dir: Some(kept), ..limits("eng+rus") };
+    let e = run_isolated(&pdf, &other, &worker()).unwrap();
+    assert!(all_text(&e).contains("Alpha"), "{}", all_text(&e));
+}

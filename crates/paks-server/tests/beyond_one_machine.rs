@@ -504,6 +504,53 @@ fn the_feed_and_release_contract_holds_on_postgres() {
     feed_and_release_contract(&PostgresMetadataStore::connect(&pg.url()).unwrap());
 }
 
+/// The events cases belong to (for the proceedings), the same for SQLite and PostgreSQL.
+fn case_event_contract(store: &dyn MetadataStore) {
+    let fp = focal_point(store, "event-token");
+    let t0 = 1_800_000_000;
+    let unknown = Uuid::new_v4();
+    let refused = store.set_case_event(unknown, Some("Workshop"), "2027-01-01T00:00:00Z", "cli");
+    assert!(matches!(refused, Err(Error::NotFound(_))), "{refused:?}");
+
+    let mut cases = Vec::new();
+    for key in ["e1", "e2"] {
+        let lease = lease_of(store.claim_idempotency_key(fp, key, key, t0, t0 + 30).unwrap());
+        let record = submission(fp, Uuid::new_v4(), 1, "2027-01-01T00:00:00Z");
+        store.insert_submission(&record, &lease, 201, "{}").unwrap();
+        cases.push(record.case_uid);
+    }
+    let at = "2027-01-02T00:00:00Z";
+    store.set_case_event(cases[0], Some("Bangkok 2009"), at, "cli").unwrap();
+    store.set_case_event(cases[1], Some("Almaty 2010"), at, "cli").unwrap();
+    let mut expected =
+        vec![(cases[1], "Almaty 2010".to_owned()), (cases[0], "Bangkok 2009".to_owned())];
+    assert_eq!(store.case_events().unwrap(), expected, "by event");
+
+    store.set_case_event(cases[1], Some("Bangkok 2009"), at, "cli").unwrap();
+    expected = vec![(cases[0], "Bangkok 2009".to_owned()), (cases[1], "Bangkok 2009".to_owned())];
+    expected.sort();
+    let mut events = store.case_events().unwrap();
+    events.sort();
+    assert_eq!(events, expected, "set again, a case moves to the other event");
+
+    store.set_case_event(cases[0], None, at, "cli").unwrap();
+    assert_eq!(store.case_events().unwrap(), vec![(cases[1], "Bangkok 2009".to_owned())]);
+}
+
+#[test]
+fn the_case_event_contract_holds_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    case_event_contract(&SqliteMetadataStore::open(&dir.path().join("paks.sqlite3")).unwrap());
+}
+
+#[test]
+fn the_case_event_contract_holds_on_postgres() {
+    let pg = Postgres::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let _entered = runtime.enter();
+    case_event_contract(&PostgresMetadataStore::connect(&pg.url()).unwrap());
+}
+
 #[test]
 fn two_instances_on_postgres_share_one_rate_limit() {
     let pg = Postgres::start();

@@ -71,8 +71,14 @@ impl Store {
         if !known {
             return Err(Error::AttachmentNotFound(sha256.to_owned()));
         }
+        let saved_pages = self.dir().join("ocr-pages").join(sha256);
+        // A job's limits travel as JSON, which holds only UTF-8 paths; elsewhere nothing is kept.
+        let limits = Limits {
+            ocr_pages_dir: saved_pages.to_str().is_some().then(|| saved_pages.clone()),
+            ..limits.clone()
+        };
         let extraction =
-            match desk_extract::run_isolated_watched(&path, limits, worker, stop, on_ocr) {
+            match desk_extract::run_isolated_watched(&path, &limits, worker, stop, on_ocr) {
                 Ok(extraction) => extraction,
                 Err(desk_extract::ExtractError::Cancelled) => return Ok(None),
                 Err(desk_extract::ExtractError::WorkerFailed(reason)) => {
@@ -83,6 +89,11 @@ impl Store {
                 Err(err) => return Err(Error::Extraction(err.to_string())),
             };
         self.record_extraction(sha256, &extraction)?;
+        if let Err(err) = std::fs::remove_dir_all(&saved_pages)
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(sha256, "could not remove the pages kept while reading: {err}");
+        }
         Ok(Some(extraction))
     }
 

@@ -1,7 +1,7 @@
 //! Library benchmark: `cargo bench -p desk-core --bench library`. Stores 5,000 published cases
 //! as the sync does (pages of 50, each in one transaction with its cursor), then 50 changes,
 //! and searches the user's own 2,000 cases (before the library is stored and after) and the
-//! library: p50 and p99. Nothing here asserts a time. (Bytes over the network are the sync's:
+//! library, unfiltered and filtered by a country, an MDG target and an SDG goal: p50 and p99. Nothing here asserts a time. (Bytes over the network are the sync's:
 //! see `docs/performance.md`.)
 
 use std::time::{Duration, Instant};
@@ -190,10 +190,21 @@ fn main() {
     let hits_own = time_queries(&mut own, |q| store.search(q, &CaseFilter::default()));
     let hits_library =
         time_queries(&mut library, |q| store.search_library(q, &LibraryFilter::default()));
+    let mut filtered = Vec::new();
+    let filters = [
+        LibraryFilter { country: Some("LAO".into()), ..LibraryFilter::default() },
+        LibraryFilter { mdg: Some("8.F".into()), ..LibraryFilter::default() },
+        LibraryFilter { sdg: Some("16".into()), ..LibraryFilter::default() },
+    ];
+    let hits_filtered: usize = filters
+        .iter()
+        .map(|filter| time_queries(&mut filtered, |q| store.search_library(q, filter)))
+        .sum();
     for (name, times, hits) in [
         ("own cases, no library", &mut before, hits_before),
         ("own cases, library loaded", &mut own, hits_own),
         ("library", &mut library, hits_library),
+        ("library, filtered", &mut filtered, hits_filtered),
     ] {
         times.sort();
         println!(

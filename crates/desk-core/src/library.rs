@@ -360,8 +360,10 @@ impl Store {
             };
             let mut insert = tx.prepare_cached(
                 "INSERT INTO library_text (library_case_id, field, sha256, unit, unit_label, text,
-                     grams)
-                 VALUES (?1, 'file', ?2, ?3, ?4, ?5, ?6)",
+                     grams, facets)
+                 VALUES (?1, 'file', ?2, ?3, ?4, ?5, ?6,
+                         coalesce((SELECT facets FROM library_case_facets
+                                   WHERE library_case_id = ?1), ''))",
             )?;
             for unit in units {
                 let mut text = unit.text.clone();
@@ -491,7 +493,10 @@ fn insert_case(
         file.execute(params![id, position as i64, f.name, f.media_type, size, f.sha256, f.url])?;
     }
     let mut text = tx.prepare_cached(
-        "INSERT INTO library_text (library_case_id, field, text, grams) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO library_text (library_case_id, field, text, grams, facets)
+         VALUES (?1, ?2, ?3, ?4,
+                 coalesce((SELECT facets FROM library_case_facets
+                           WHERE library_case_id = ?1), ''))",
     )?;
     for field in CaseField::ALL {
         let value = field.read_from_document(doc);
@@ -532,8 +537,10 @@ fn file_text_of(tx: &Transaction<'_>, uid: &str) -> Result<Vec<FileText>> {
 /// The text of the files the new version still lists (same SHA-256) stays searchable.
 fn restore_file_text(tx: &Transaction<'_>, id: i64, kept: &[FileText]) -> Result<()> {
     let mut insert = tx.prepare_cached(
-        "INSERT INTO library_text (library_case_id, field, sha256, unit, unit_label, text, grams)
-         SELECT ?1, 'file', ?2, ?3, ?4, ?5, ?6
+        "INSERT INTO library_text (library_case_id, field, sha256, unit, unit_label, text, grams,
+             facets)
+         SELECT ?1, 'file', ?2, ?3, ?4, ?5, ?6,
+                coalesce((SELECT facets FROM library_case_facets WHERE library_case_id = ?1), '')
          WHERE EXISTS (SELECT 1 FROM library_files WHERE library_case_id = ?1 AND sha256 = ?2)",
     )?;
     for t in kept {

@@ -403,3 +403,208 @@ fn a_word_on_most_pages_is_ranked_pages_through_and_filters_still_find_old_cases
     );
     assert!(found.iter().all(|h| h.case_id == kiribati.id));
 }
+
+/// The distinct cases a filtered search for `query` finds.
+fn cases_found(store: &Store, query: &str, filter: CaseFilter) -> Vec<i64> {
+    let mut ids: Vec<i64> =
+        store.search(query, &filter).unwrap().iter().map(|h| h.case_id).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn by_country(country: &str) -> CaseFilter {
+    CaseFilter { country: Some(country.into()), ..CaseFilter::default() }
+}
+
+fn by_mdg(target: &str) -> CaseFilter {
+    CaseFilter { mdg: Some(target.into()), ..CaseFilter::default() }
+}
+
+fn by_status(status: CaseStatus) -> CaseFilter {
+    CaseFilter { status: Some(status), ..CaseFilter::default() }
+}
+
+#[test]
+fn filters_follow_a_case_through_its_country_links_status_files_and_versions() {
+    let (dir, store) = open();
+    let lao = store.create_case("Land registry", Some("LAO")).unwrap();
+    let tha = store.create_case("Land titles", Some("THA")).unwrap();
+    for id in [lao.id, tha.id] {
+        store.set_field(id, CaseField::Summary, "government land ระบบรัฐบาล").unwrap();
+    }
+    attach_pages(&store, lao.id, dir.path(), 3, 2);
+    let file_pages = |hits: Vec<SearchHit>| {
+        hits.iter().filter(|h| matches!(h.place, HitPlace::File { .. })).count()
+    };
+
+    // Words and unspaced text (the trigram index), each narrowed by the filter.
+    for query in ["government", "รัฐบาล"] {
+        assert_eq!(cases_found(&store, query, by_country("LAO")), [lao.id], "{query}");
+        assert_eq!(cases_found(&store, query, by_country("THA")), [tha.id], "{query}");
+    }
+    assert_eq!(file_pages(store.search("government", &by_country("LAO")).unwrap()), 3);
+
+    // The country changes: its fields and its file's pages follow.
+    store.set_field(lao.id, CaseField::Country, "KHM").unwrap();
+    assert!(cases_found(&store, "government", by_country("LAO")).is_empty());
+    assert_eq!(cases_found(&store, "government", by_country("KHM")), [lao.id]);
+    assert_eq!(file_pages(store.search("government", &by_country("KHM")).unwrap()), 3);
+
+    // Goal links, by goal and by target, added and removed.
+    let link = |target: &str| LinkInput {
+        framework: Framework::Mdg,
+        target: target.into(),
+        indicator: None,
+        note: "ICT access".into(),
+    };
+    store.link_goal(lao.id, &link("8.F")).unwrap();
+    assert_eq!(cases_found(&store, "government", by_mdg("8")), [lao.id]);
+    assert_eq!(cases_found(&store, "government", by_mdg("8.f")), [lao.id]);
+    assert_eq!(file_pages(store.search("government", &by_mdg("8.F")).unwrap()), 3);
+    assert!(cases_found(&store, "government", by_mdg("1")).is_empty());
+    store.link_goal(tha.id, &link("1.A")).unwrap();
+    store.unlink_goal(tha.id, Framework::Mdg, "1.A", None).unwrap();
+    assert!(cases_found(&store, "government", by_mdg("1")).is_empty());
+
+    // The status changes.
+    for field in [CaseField::Problem, CaseField::Solution, CaseField::Results] {
+        store.set_field(lao.id, field, "records").unwrap();
+    }
+    assert_eq!(cases_found(&store, "government", by_status(CaseStatus::Draft)), [lao.id, tha.id]);
+    store.set_status(lao.id, CaseStatus::Queued).unwrap();
+    assert_eq!(cases_found(&store, "government", by_status(CaseStatus::Draft)), [tha.id]);
+    assert_eq!(cases_found(&store, "government", by_status(CaseStatus::Queued)), [lao.id]);
+    assert_eq!(file_pages(store.search("government", &by_status(CaseStatus::Queued)).unwrap()), 3);
+
+    // The same file in another case carries that case's filters too; detached, no longer.
+    let sha = store.attachments(lao.id).unwrap()[0].sha256.clone();
+    let path = dir.path().join(format!("report-{}.pdf", lao.id));
+    store.import_attachment(tha.id, &path).unwrap();
+    assert_eq!(file_pages(store.search("government", &by_country("THA")).unwrap()), 3);
+    store.detach(tha.id, &sha).unwrap();
+    assert_eq!(file_pages(store.search("government", &by_country("THA")).unwrap()), 0);
+
+    // A new version: only it is found, with its file.
+    store.record_submission(lao.id, "sub-1").unwrap();
+    let next = store.new_version(lao.id).unwrap();
+    assert_eq!(cases_found(&store, "government", by_country("KHM")), [next.id]);
+    assert_eq!(file_pages(store.search("government", &by_country("KHM")).unwrap()), 3);
+    assert_eq!(cases_found(&store, "government", by_status(CaseStatus::Draft)), [tha.id, next.id]);
+}
+
+#[test]
+fn a_store_from_before_filter_tokens_is_filtered_and_its_capped_files_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("paks-desk.sqlite3")).unwrap();
+        for sql in [
+            include_str!("../migrations/0001_initial.sql"),
+            include_str!("../migrations/0002_attachments_search.sql"),
+            include_str!("../migrations/0003_rejected_status.sql"),
+            include_str!("../migrations/0004_library.sql"),
+            include_str!("../migrations/0005_page_readings.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        let sha = "a".repeat(64);
+        let (capped, unreadable) = ("b".repeat(64), "c".repeat(64));
+        conn.execute_batch(&format!(
+            "INSERT INTO cases (id, uid, version, title, country, status, created_at, updated_at)
+             VALUES (1, 'u1', 1, 'Lao portal', 'LAO', 'submitted', 1, 1),
+                    (2, 'u2', 1, 'Thai portal', 'THA', 'draft', 1, 1),
+                    (3, 'u1', 2, 'Lao portal', 'LAO', 'draft', 2, 2);
+             INSERT INTO goal_links (case_id, framework, target, note, created_at)
+             VALUES (3, 'mdg', '8.F', 'x', 1);
+             INSERT INTO search_text (case_id, field, text, grams) VALUES
+                 (1, 'summary', 'portal of the old version', ''),
+                 (2, 'summary', 'portal ระบบรัฐบาล', 'ระ ะบ บบ บร รั ัฐ ฐบ บา าล ล'),
+                 (3, 'summary', 'portal ระบบรัฐบาล', 'ระ ะบ บบ บร รั ัฐ ฐบ บา าล ล');
+             INSERT INTO blobs (sha256, size, kind, created_at, index_status)
+             VALUES ('{sha}', 1, 'pdf', 1, 'indexed');
+             INSERT INTO attachments (case_id, sha256, name, created_at)
+             VALUES (1, '{sha}', 'plan.pdf', 1), (3, '{sha}', 'plan.pdf', 1);
+             INSERT INTO search_text (sha256, unit, unit_label, text, grams)
+             VALUES ('{sha}', 1, 'page', 'the portal plan', '');
+             INSERT INTO blobs (sha256, size, kind, created_at, index_status, index_message)
+             VALUES ('{capped}', 1, 'pdf', 1, 'partly_indexed',
+                     'Partly indexed: 900 pages read, 500,000 characters. Only the first 500,000 characters are searchable.'),
+                    ('{unreadable}', 1, 'pdf', 1, 'partly_indexed',
+                     'Partly indexed: 9 pages read, 4,000 characters. Could not read page 3.');
+             INSERT INTO library_cases (id, case_uid, submission_id, version, country, language,
+                 title, summary, published_at, html_url, document, changed_at, stored_at)
+             VALUES (1, 'l1', 's1', 1, 'NPL', 'en', 'Nagarik', '', '', '', '{{}}', '', 1);
+             INSERT INTO library_goal_links VALUES (1, 'sdg', '16.6');
+             INSERT INTO library_text (library_case_id, field, text, grams)
+             VALUES (1, 'summary', 'one portal for citizens', '');
+             PRAGMA user_version = 5;"
+        ))
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.pending_index().unwrap(),
+        ["b".repeat(64)],
+        "a file cut at the old cap is read again, one with unreadable pages is not"
+    );
+    assert_eq!(cases_found(&store, "portal", CaseFilter::default()), [2, 3]);
+    assert_eq!(cases_found(&store, "portal", by_country("LAO")), [3], "not the old version");
+    assert_eq!(cases_found(&store, "รัฐบาล", by_country("THA")), [2]);
+    assert_eq!(cases_found(&store, "portal", by_mdg("8")), [3]);
+    assert_eq!(cases_found(&store, "portal", by_status(CaseStatus::Draft)), [2, 3]);
+    assert!(cases_found(&store, "portal", by_status(CaseStatus::Submitted)).is_empty());
+    let plan = store.search("plan", &by_country("LAO")).unwrap();
+    assert_eq!(
+        plan.iter().map(|h| (h.case_id, h.place.describe())).collect::<Vec<_>>(),
+        [(3, "plan.pdf, page 1".to_owned())]
+    );
+
+    let library = |filter: desk_core::LibraryFilter| -> usize {
+        store.search_library("portal", &filter).unwrap().len()
+    };
+    let sdg = |t: &str| desk_core::LibraryFilter { sdg: Some(t.into()), ..Default::default() };
+    assert_eq!(library(desk_core::LibraryFilter::default()), 1);
+    assert_eq!(library(sdg("16")), 1);
+    assert_eq!(library(sdg("16.6")), 1);
+    assert_eq!(library(sdg("16.1")), 0);
+    assert_eq!(
+        library(desk_core::LibraryFilter { country: Some("npl".into()), ..Default::default() }),
+        1
+    );
+
+    // The rebuilt word index agrees with its rows.
+    let conn = rusqlite::Connection::open(dir.path().join("paks-desk.sqlite3")).unwrap();
+    for table in ["search_words", "library_words"] {
+        conn.execute(
+            &format!("INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)"),
+            [],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn text_beyond_half_a_million_characters_is_found() {
+    let (dir, store) = open();
+    let case = store.create_case("National ICT master plan", Some("NPL")).unwrap();
+    let deck = dir.path().join("master plan.pptx");
+    let filler = "district broadband access for every village office ".repeat(40);
+    let mut slides: Vec<String> = (0..300).map(|_| filler.clone()).collect();
+    slides[299] = "Annex: the Karnali telecentre budget".into();
+    write_deck(&deck, &slides.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(filler.chars().count() * 299 > 500_000, "the annex lies past the old cap");
+    attach(&store, case.id, &deck);
+
+    let hits = search(&store, "telecentre");
+    assert_eq!(
+        hits.iter().map(|h| h.place.describe()).collect::<Vec<_>>(),
+        ["master plan.pptx, slide 300"]
+    );
+    let attached = &store.attachments(case.id).unwrap()[0];
+    assert_eq!(
+        attached.index_status,
+        desk_core::IndexStatus::Indexed,
+        "{}",
+        attached.index_message
+    );
+}

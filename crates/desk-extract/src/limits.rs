@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Limits {
-    /// Characters of text kept per file (Zotero keeps 500,000); past it the file is
-    /// partly indexed.
+    /// Characters of text kept per file; past it the file is partly indexed. Enough for a
+    /// 2,500-page manual at 4,000 characters a page (Zotero keeps 500,000: a 300-page strategy).
+    /// Chosen from the search bench (`PAKS_BENCH_MANUALS`, docs/performance.md).
     pub max_chars: usize,
     /// Largest file the worker will read at all.
     pub max_file_bytes: u64,
@@ -45,7 +46,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_chars: 500_000,
+            max_chars: 10_000_000,
             max_file_bytes: 1 << 30,
             max_part_bytes: 64 << 20,
             max_total_unzipped_bytes: 512 << 20,

@@ -151,6 +151,21 @@ pub struct CaseFilter {
 }
 
 impl CaseFilter {
+    /// The filter as FTS5 tokens of the search index (`search::facet_query`); `None` when it
+    /// keeps every case.
+    pub(crate) fn facet_query(&self) -> Option<String> {
+        let status = self.status.map(|s| s.as_str().replace('_', ""));
+        let tokens: Vec<(&str, &str)> = [
+            ("fc", self.country.as_deref()),
+            ("fs", status.as_deref()),
+            ("fm", self.mdg.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(prefix, value)| Some((prefix, value.filter(|v| !v.trim().is_empty())?)))
+        .collect();
+        crate::search::facet_query(&tokens)
+    }
+
     /// Appends ` AND ...` conditions on the cases table aliased `c`: the newest version of each
     /// case, then this filter's country, status and MDG goal or target. Arguments are numbered
     /// after those already in `args`.

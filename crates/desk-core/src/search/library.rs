@@ -58,6 +58,19 @@ pub struct LikeCase {
 }
 
 impl LibraryFilter {
+    /// The filter as FTS5 tokens of the library's index (`search::facet_query`); `None` when
+    /// it keeps every case.
+    fn facet_query(&self) -> Option<String> {
+        let tokens: Vec<(&str, &str)> =
+            [("fc", &self.country), ("fm", &self.mdg), ("fg", &self.sdg)]
+                .into_iter()
+                .filter_map(|(prefix, value)| {
+                    Some((prefix, value.as_deref().filter(|v| !v.trim().is_empty())?))
+                })
+                .collect();
+        super::facet_query(&tokens)
+    }
+
     /// ` AND ...` conditions on `library_cases` aliased `c`; arguments numbered after `args`.
     fn push_conditions(&self, sql: &mut String, args: &mut Vec<String>) {
         if let Some(country) = self.country.as_deref().filter(|c| !c.trim().is_empty()) {
@@ -101,25 +114,27 @@ impl Store {
     /// Ranked hits in the library's published cases; any input is safe (searched as text).
     pub fn search_library(&self, text: &str, filter: &LibraryFilter) -> Result<Vec<LibraryHit>> {
         let parsed = Parsed::parse(text);
-        let Some(fts) = FtsQuery::of(&parsed, FtsTables::LIBRARY) else {
+        // The filter narrows the FTS5 query itself (its tokens, migration 0006): the newest
+        // matches ranked are those of the cases it keeps, as in the user's own search.
+        let facets = filter.facet_query();
+        let Some(fts) = FtsQuery::of(&parsed, FtsTables::LIBRARY, facets.as_deref()) else {
             return Ok(Vec::new());
         };
         self.read(|conn| {
             let limit = filter.limit.unwrap_or(DEFAULT_LIMIT) as usize;
             let offset = filter.offset.unwrap_or(0) as usize;
-            let narrowing =
-                filter.country.is_some() || filter.mdg.is_some() || filter.sdg.is_some();
             let mut scores = fts.scores(conn, Some(RANK_WINDOW + 1))?;
-            if scores.len() > RANK_WINDOW && narrowing {
-                // A filter may keep few of the newest matches: a filtered search ranks them all.
-                scores = fts.scores(conn, None)?;
-            }
-            // Unfiltered, as the user's own search: only the newest matches are ranked.
-            if !narrowing {
-                scores.truncate(RANK_WINDOW);
-            }
+            let beyond_window = scores.len() > RANK_WINDOW;
+            scores.truncate(RANK_WINDOW);
             by_rank(&mut scores);
-            let rows = joined_rows(conn, &scores, filter)?;
+            let mut rows = joined_rows(conn, &scores, filter)?;
+            if rows.len() < offset + limit && beyond_window && facets.is_some() {
+                // Tokens are a little wider than the filter (an SDG target's letter in either
+                // case): rank every match carrying them.
+                scores = fts.scores(conn, None)?;
+                by_rank(&mut scores);
+                rows = joined_rows(conn, &scores, filter)?;
+            }
             let unspaced = parsed.unspaced_terms();
             rows.into_iter()
                 .skip(offset)

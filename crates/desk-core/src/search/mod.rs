@@ -15,7 +15,7 @@ use rusqlite::{Connection, params_from_iter};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub(crate) use index::{index_case_fields, index_field, index_units};
+pub(crate) use index::{index_case_fields, index_field, index_units, refresh_stale_facets};
 pub use library::{LibraryFilter, LibraryHit, LikeCase};
 pub use script::{bigrams, has_unspaced};
 pub use snippet::SnippetSegment;
@@ -118,39 +118,79 @@ pub(crate) const RANK_WINDOW: usize = 2_000;
 pub(crate) struct FtsTables {
     words: &'static str,
     trigram: &'static str,
+    /// bm25 over the word index: the filter tokens' column (migration 0006) weighs nothing, so
+    /// a row scores the same filtered or not.
+    words_rank: &'static str,
 }
 
 impl FtsTables {
-    /// The user's own cases and their files (migration 0002).
-    pub(crate) const OWN: Self = Self { words: "search_words", trigram: "search_trigram" };
-    /// The library's published cases (migration 0003).
-    pub(crate) const LIBRARY: Self = Self { words: "library_words", trigram: "library_trigram" };
+    /// The user's own cases and their files (migrations 0002 and 0006).
+    pub(crate) const OWN: Self = Self {
+        words: "search_words",
+        trigram: "search_trigram",
+        words_rank: "bm25(search_words, 1.0, 1.0, 0.0)",
+    };
+    /// The library's published cases (migrations 0004 and 0006).
+    pub(crate) const LIBRARY: Self = Self {
+        words: "library_words",
+        trigram: "library_trigram",
+        words_rank: "bm25(library_words, 1.0, 1.0, 0.0)",
+    };
+}
+
+/// An FTS5 query for filter tokens (migration 0006): `fc` and a country, `fs` and a status,
+/// `fm`/`fg` and an MDG/SDG goal or target with its dot as `x` ("8.F" is `fm8xf`).
+pub(crate) fn facet_query(tokens: &[(&str, &str)]) -> Option<String> {
+    let terms: Vec<String> = tokens
+        .iter()
+        .map(|(prefix, value)| {
+            let token = format!("{prefix}{}", value.trim().to_lowercase().replace('.', "x"));
+            format!("facets : {}", query::quote(&token))
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
 /// The FTS5 table a query goes to, and its MATCH condition with arguments.
 pub(crate) struct FtsQuery {
     table: &'static str,
+    rank: String,
     condition: String,
     args: Vec<String>,
 }
 
 impl FtsQuery {
-    pub(crate) fn of(parsed: &Parsed, tables: FtsTables) -> Option<Self> {
-        let FtsTables { words: w, trigram: t } = tables;
+    /// The query for `parsed`, narrowed to the rows carrying the filter tokens `facets` (see
+    /// [`facet_query`]) when given.
+    pub(crate) fn of(parsed: &Parsed, tables: FtsTables, facets: Option<&str>) -> Option<Self> {
+        let FtsTables { words: w, trigram: t, words_rank } = tables;
         match (parsed.words_query(), parsed.trigram_query()) {
             (Some(words), trigram) => {
                 let mut condition = format!("{w} MATCH ?1");
-                let mut args = vec![words];
+                let mut args = vec![match facets {
+                    Some(facets) => format!("{words} AND {facets}"),
+                    None => words,
+                }];
                 if let Some(trigram) = trigram {
                     args.push(trigram);
                     condition.push_str(&format!(
                         " AND {w}.rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH ?2)"
                     ));
                 }
-                Some(Self { table: w, condition, args })
+                Some(Self { table: w, rank: words_rank.to_owned(), condition, args })
             }
             (None, Some(trigram)) => {
-                Some(Self { table: t, condition: format!("{t} MATCH ?1"), args: vec![trigram] })
+                let mut condition = format!("{t} MATCH ?1");
+                let mut args = vec![trigram];
+                if let Some(facets) = facets {
+                    // The trigram index holds no tokens: the rows carrying them come from the
+                    // word index (a short doclist), and the trigram matches are tested against it.
+                    args.push(facets.to_owned());
+                    condition.push_str(&format!(
+                        " AND +{t}.rowid IN (SELECT rowid FROM {w} WHERE {w} MATCH ?2)"
+                    ));
+                }
+                Some(Self { table: t, rank: format!("bm25({t})"), condition, args })
             }
             (None, None) => None,
         }
@@ -159,7 +199,12 @@ impl FtsQuery {
     /// A query on the word index alone, as given (already in FTS5 syntax, every term quoted).
     pub(crate) fn words(tables: FtsTables, query: String) -> Self {
         let w = tables.words;
-        Self { table: w, condition: format!("{w} MATCH ?1"), args: vec![query] }
+        Self {
+            table: w,
+            rank: tables.words_rank.to_owned(),
+            condition: format!("{w} MATCH ?1"),
+            args: vec![query],
+        }
     }
 
     /// This query over the rows of the cases `filter` keeps (their fields and their files' pages).
@@ -178,7 +223,7 @@ impl FtsQuery {
             c = self.condition,
             t = self.table,
         );
-        Self { table: self.table, condition, args }
+        Self { table: self.table, rank: self.rank.clone(), condition, args }
     }
 
     /// The bm25 score of each matching row, newest first, at most `most` rows: one pass of
@@ -186,7 +231,8 @@ impl FtsQuery {
     pub(crate) fn scores(&self, conn: &Connection, most: Option<usize>) -> Result<Vec<(i64, f64)>> {
         let limit = most.map_or(-1, |n| i64::try_from(n).unwrap_or(-1));
         let sql = format!(
-            "SELECT rowid, bm25({t}) FROM {t} WHERE {c} ORDER BY rowid DESC LIMIT {limit}",
+            "SELECT rowid, {r} FROM {t} WHERE {c} ORDER BY rowid DESC LIMIT {limit}",
+            r = self.rank,
             t = self.table,
             c = self.condition,
         );
@@ -204,7 +250,12 @@ pub(crate) fn by_rank(scores: &mut [(i64, f64)]) {
 }
 
 fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<SearchHit>> {
-    let Some(fts) = FtsQuery::of(parsed, FtsTables::OWN) else { return Ok(Vec::new()) };
+    // A filter narrows the FTS5 query itself (its tokens, migration 0006), so the newest
+    // matches ranked are those of the cases it keeps, however many other rows match.
+    let facets = filter.facet_query();
+    let Some(fts) = FtsQuery::of(parsed, FtsTables::OWN, facets.as_deref()) else {
+        return Ok(Vec::new());
+    };
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT) as usize;
     let offset = filter.offset.unwrap_or(0) as usize;
     let mut scores = fts.scores(conn, Some(RANK_WINDOW + 1))?;
@@ -212,11 +263,11 @@ fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<Se
     scores.truncate(RANK_WINDOW);
     by_rank(&mut scores);
     // Join only the best rows to their cases. A row can give no hit (an older version of a
-    // case, a filter) or several (a file attached to several cases), so a few more rows than
-    // hits are taken, and all of the window if that was not enough.
+    // case; a file in two cases carries the tokens of both, and the filter may want one of
+    // each) or several (a file attached to several cases), so a few more rows than hits are
+    // taken, and all of the window if that was not enough.
     let needed = offset + limit;
-    let narrowing = filter.country.is_some() || filter.status.is_some() || filter.mdg.is_some();
-    let mut take = needed.saturating_mul(if narrowing { 20 } else { 2 }).max(100);
+    let mut take = needed.saturating_mul(2).max(100);
     let mut rows = loop {
         let rows = joined_rows(conn, &scores[..take.min(scores.len())], filter)?;
         if rows.len() >= needed || take >= scores.len() {
@@ -225,9 +276,9 @@ fn run(conn: &Connection, parsed: &Parsed, filter: &CaseFilter) -> Result<Vec<Se
         take = scores.len();
     };
     if rows.len() < needed && beyond_window {
-        // The filter keeps too few of the newest matches (a manual of another country may fill
-        // the window): rank the newest matches among the cases it keeps; unfiltered, rank all.
-        scores = if narrowing {
+        // Too few of the newest matches are hits: rank the newest matches among the cases the
+        // filter keeps; unfiltered, rank all.
+        scores = if facets.is_some() {
             fts.within(filter).scores(conn, Some(RANK_WINDOW))?
         } else {
             fts.scores(conn, None)?

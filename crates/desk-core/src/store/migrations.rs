@@ -11,6 +11,8 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0003_rejected_status.sql"),
     include_str!("../../migrations/0004_library.sql"),
     include_str!("../../migrations/0005_page_readings.sql"),
+    include_str!("../../migrations/0006_search_facets.sql"),
+    include_str!("../../migrations/0007_whole_documents.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -149,6 +149,7 @@ impl Store {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
+        crate::search::refresh_stale_facets(&tx)?;
         tx.commit()?;
         Ok(value)
     }

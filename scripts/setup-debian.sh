@@ -28,6 +28,10 @@ test_packages+=(fonts-noto-core fonts-noto-cjk)
 # PostgreSQL 15 and nginx (TLS in front of two instances); the tests start their own.
 test_packages+=(postgresql-15 nginx-light openssl)
 # --- end server beyond one machine ---
+# --- library screen (tests/e2e/tests/library.rs) ---
+# The app opens a published file through xdg-open; the test names a viewer for its type.
+test_packages+=(xdg-utils)
+# --- end library screen ---
 # --- reviewers' console (crates/desk-cli/tests/console_browser.rs) ---
 # Headless Chromium driven over WebDriver by chromedriver.
 test_packages+=(chromium chromium-driver)

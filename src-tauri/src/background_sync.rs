@@ -14,6 +14,7 @@ use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::error::CommandError;
+use crate::library_sync::LibrarySync;
 use crate::notification_words;
 use crate::ui_events::{self, Connectivity, SyncUpdate};
 
@@ -26,7 +27,11 @@ pub struct SyncState {
 }
 
 impl SyncState {
-    pub fn start(app: &AppHandle, store: Arc<Store>) -> Result<Self, CommandError> {
+    pub fn start(
+        app: &AppHandle,
+        store: Arc<Store>,
+        library: Arc<LibrarySync>,
+    ) -> Result<Self, CommandError> {
         let settings = SyncSettings::load(&store)?;
         let initial = if settings.paks_url.is_some() {
             Connectivity::Unknown
@@ -41,7 +46,8 @@ impl SyncState {
         let runtime = tauri::async_runtime::handle();
         let _entered = runtime.inner().enter();
         let worker = SyncWorker::start(engine);
-        tauri::async_runtime::spawn(watch_reachability(app.clone(), store, connectivity.clone()));
+        let watch = watch_reachability(app.clone(), store, connectivity.clone(), library);
+        tauri::async_runtime::spawn(watch);
         Ok(Self { handle: worker.handle(), outbox, connectivity, _worker: worker })
     }
 
@@ -65,11 +71,13 @@ impl SyncState {
 const REACHABILITY_EVERY: Duration = Duration::from_secs(120);
 
 /// Keeps the reachability indicator true while nothing is being sent (the worker reports it
-/// only when it has work): asks PAKS at launch and then every two minutes.
+/// only when it has work): asks PAKS at launch and then every two minutes. PAKS found, the
+/// library is synced when its last sync is old.
 async fn watch_reachability(
     app: AppHandle,
     store: Arc<Store>,
     connectivity: Arc<Mutex<Connectivity>>,
+    library: Arc<LibrarySync>,
 ) {
     loop {
         let now = match desk_sync::check_reachable(&store, store.dir()).await {
@@ -77,6 +85,7 @@ async fn watch_reachability(
             Err(desk_sync::SyncError::NotConnected) => Connectivity::NotConnected,
             Err(err) => Connectivity::Unreachable { problem: err.ui_message() },
         };
+        let online = now == Connectivity::Online;
         let changed =
             connectivity.lock().map(|mut c| std::mem::replace(&mut *c, now.clone()) != now);
         if changed.unwrap_or(false)
@@ -84,6 +93,9 @@ async fn watch_reachability(
                 app.emit(ui_events::SYNC, SyncUpdate::Connectivity { connectivity: now })
         {
             tracing::warn!("could not send the reachability to the window: {err}");
+        }
+        if online {
+            library.when_reachable(&app, &store).await;
         }
         tokio::time::sleep(REACHABILITY_EVERY).await;
     }

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod dropped_files;
 pub mod error;
 pub mod indexing;
+pub mod library_sync;
 pub mod logging;
 pub mod notification_words;
 pub mod outbox_view;
@@ -67,10 +68,12 @@ pub(crate) fn start(app: &tauri::AppHandle) -> Result<(), CommandError> {
     if let Err(err) = Store::keep_daily_backups(&store) {
         tracing::warn!("the daily backups could not start: {err}");
     }
-    let sync = SyncState::start(app, store.clone())?;
+    let library = Arc::new(library_sync::LibrarySync::default());
+    let sync = SyncState::start(app, store.clone(), library.clone())?;
     indexing::index_pending(app, &store);
     app.manage(store);
     app.manage(sync);
+    app.manage(library);
     Ok(())
 }
 

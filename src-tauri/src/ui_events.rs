@@ -1,6 +1,7 @@
 //! Events the shell sends to the UI, typed for the TypeScript side.
 
-use desk_core::UiMessage;
+use desk_core::{LibraryState, UiMessage};
+use desk_sync::library::LibrarySyncReport;
 use desk_sync::{Idle, Progress, SyncEvent};
 use serde::Serialize;
 use ts_rs::TS;
@@ -14,6 +15,10 @@ pub const CLOSE_REQUESTED: &str = "close-requested";
 pub const BAG_PROGRESS: &str = "bag-progress";
 /// `desk_sync::update::UpdateProgress` while an update downloads.
 pub const UPDATE_PROGRESS: &str = "update-progress";
+/// [`LibrarySyncUpdate`]: how a library sync goes.
+pub const LIBRARY_SYNC: &str = "library-sync";
+/// [`LibraryFileProgress`] while a published file downloads to be opened.
+pub const LIBRARY_FILE_PROGRESS: &str = "library-file-progress";
 
 /// What the sync worker reports: progress, a job's new state, reachability, idleness.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -137,6 +142,35 @@ pub struct FilesDropped {
 #[ts(export)]
 pub struct BagProgress {
     pub case_id: i64,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// A library sync, started by "Sync now" or when PAKS became reachable.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LibrarySyncUpdate {
+    Started,
+    /// A page of the change feed is stored; the counts so far.
+    Progress {
+        report: LibrarySyncReport,
+    },
+    Finished {
+        state: LibraryState,
+    },
+    /// What was stored stays; the next sync resumes after it.
+    Failed {
+        problem: UiMessage,
+    },
+}
+
+/// A published file downloading to be opened: `done` of its `total` bytes are on disk.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LibraryFileProgress {
+    pub case_uid: String,
+    pub position: u32,
     pub done: u64,
     pub total: u64,
 }

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use desk_core::{Attached, Attachment, Store};
@@ -86,15 +86,20 @@ pub async fn attachment_open(
         CommandError::new("no_cache_dir", e.to_string()).with("detail", e.to_string())
     })?;
     let copy = store.copy_for_viewing(case_id, &sha256, &dir.join("opened"))?;
-    tauri_plugin_opener::open_path(&copy, None::<&str>).map_err(|e| {
+    open_in_viewer(&copy)
+}
+
+/// Opens `path` in the program the system uses for its type.
+pub(crate) fn open_in_viewer(path: &Path) -> CommandResult<()> {
+    tauri_plugin_opener::open_path(path, None::<&str>).map_err(|e| {
         CommandError::new(
             "no_viewer",
             format!(
                 "No program on this computer opens this file ({e}). It is at {}.",
-                copy.display()
+                path.display()
             ),
         )
-        .with("path", copy.as_path())
+        .with("path", path)
     })
 }
 

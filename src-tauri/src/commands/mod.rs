@@ -6,6 +6,7 @@ pub mod backups;
 pub mod cases;
 pub mod catalog;
 pub mod handcarry;
+pub mod library;
 pub mod profile;
 pub mod revisions;
 pub mod search;

@@ -6,10 +6,12 @@ import type { AttachmentIndexed } from './bindings/AttachmentIndexed';
 import type { AttachmentReading } from './bindings/AttachmentReading';
 import type { BagProgress } from './bindings/BagProgress';
 import type { FilesDropped } from './bindings/FilesDropped';
+import type { LibraryFileProgress } from './bindings/LibraryFileProgress';
+import type { LibrarySyncUpdate } from './bindings/LibrarySyncUpdate';
 import type { SyncUpdate } from './bindings/SyncUpdate';
 import type { UpdateProgress } from './bindings/UpdateProgress';
 
-export type { SyncUpdate };
+export type { LibraryFileProgress, LibrarySyncUpdate, SyncUpdate };
 export type SendProgress = Extract<SyncUpdate, { kind: 'progress' }>['progress'];
 
 function on<T>(name: string, handler: (payload: T) => void): Promise<UnlistenFn> {
@@ -26,4 +28,7 @@ export const events = {
   closeRequested: (handler: () => void) => on('close-requested', handler),
   bagProgress: (handler: (progress: BagProgress) => void) => on('bag-progress', handler),
   updateProgress: (handler: (progress: UpdateProgress) => void) => on('update-progress', handler),
+  librarySync: (handler: (update: LibrarySyncUpdate) => void) => on('library-sync', handler),
+  libraryFileProgress: (handler: (progress: LibraryFileProgress) => void) =>
+    on('library-file-progress', handler),
 };

@@ -23,6 +23,11 @@ import type { CaseSummary } from './bindings/CaseSummary';
 import type { CommandError } from './bindings/CommandError';
 import type { Country } from './bindings/Country';
 import type { FieldInfo } from './bindings/FieldInfo';
+import type { LibraryCase } from './bindings/LibraryCase';
+import type { LibraryFilter } from './bindings/LibraryFilter';
+import type { LibraryHit } from './bindings/LibraryHit';
+import type { LibraryState } from './bindings/LibraryState';
+import type { LikeCase } from './bindings/LikeCase';
 import type { Framework } from './bindings/Framework';
 import type { LinkInput } from './bindings/LinkInput';
 import type { MdgCatalog } from './bindings/MdgCatalog';
@@ -55,6 +60,11 @@ export type {
   Country,
   FieldInfo,
   Framework,
+  LibraryCase,
+  LibraryFilter,
+  LibraryHit,
+  LibraryState,
+  LikeCase,
   LinkInput,
   MdgCatalog,
   MdgIndicator,
@@ -169,6 +179,17 @@ export const ipc = {
 
   search: (text: string, filter: CaseFilter | null = null) =>
     call<SearchHit[]>('search', { text, filter }),
+
+  librarySync: () => call<LibraryState>('library_sync'),
+  libraryState: () => call<LibraryState>('library_state'),
+  librarySearch: (text: string, filter: LibraryFilter | null = null) =>
+    call<LibraryHit[]>('library_search', { text, filter }),
+  libraryCase: (id: string) => call<LibraryCase>('library_case', { id }),
+  libraryLike: (caseId: number) => call<LikeCase[]>('library_like', { case_id: caseId }),
+  libraryOpenFile: (id: string, position: number) =>
+    call<null>('library_open_file', { id, position }),
+  libraryStorageCapSet: (megabytes: number) =>
+    call<LibraryState>('library_storage_cap_set', { megabytes }),
 
   syncSettingsGet: () => call<SendingSettings>('sync_settings_get'),
   syncSettingsSet: (proxy: string | null, bandwidthKbps: number | null, autoSend: boolean) =>

@@ -17,16 +17,32 @@ impl Store {
             .into_iter()
             .find(|a| a.sha256 == sha256)
             .ok_or_else(|| Error::AttachmentNotFound(sha256.clone()))?;
-        let name = match attachment.name.as_str() {
-            "" | "." | ".." => "attachment",
-            name => name,
-        };
-        let folder = dir.join(&sha256[..16.min(sha256.len())]);
-        std::fs::create_dir_all(&folder).map_err(storage)?;
-        let copy = folder.join(name);
-        std::fs::copy(self.blob_dir().path_of(&sha256), &copy).map_err(storage)?;
-        Ok(copy)
+        copy_named(&self.blob_dir().path_of(&sha256), &sha256, &attachment.name, dir)
     }
+
+    /// Copies the opened library file `file` into a folder of its own under `dir`, under the
+    /// name PAKS published it with.
+    pub fn library_copy_for_viewing(
+        &self,
+        file: &crate::LibraryFile,
+        dir: &Path,
+    ) -> Result<PathBuf> {
+        copy_named(&self.library_file_path(&file.sha256), &file.sha256, &file.name, dir)
+    }
+}
+
+fn copy_named(source: &Path, sha256: &str, name: &str, dir: &Path) -> Result<PathBuf> {
+    let name = match name {
+        // A name is checked when it is stored; a separator would still leave the folder.
+        "" | "." | ".." => "attachment",
+        name if name.contains(['/', '\\']) => "attachment",
+        name => name,
+    };
+    let folder = dir.join(&sha256[..16.min(sha256.len())]);
+    std::fs::create_dir_all(&folder).map_err(storage)?;
+    let copy = folder.join(name);
+    std::fs::copy(source, &copy).map_err(storage)?;
+    Ok(copy)
 }
 
 #[cfg(test)]

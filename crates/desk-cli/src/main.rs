@@ -6,6 +6,7 @@ mod backup_cmd;
 mod bag_cmd;
 mod case_cmd;
 mod catalog_cmd;
+mod export_cmd;
 mod library_cmd;
 mod output;
 mod profile_cmd;
@@ -72,6 +73,9 @@ enum Command {
     Retry(sync_cmd::CaseArgs),
     /// Writes a case version as a BagIt zip to carry to PAKS by hand (USB stick, a colleague).
     ExportBag(bag_cmd::ExportArgs),
+    /// Writes a case as a document for the ministry: out.pdf or out.docx (title, country, goal
+    /// links with notes, every section, the list of files, PAKS's receipt if any).
+    Export(export_cmd::ExportArgs),
     /// Opens a bag (e.g. a colleague's case) as a new draft; prints the new case id.
     OpenBag(bag_cmd::OpenArgs),
     /// The region's published cases, kept here to read offline: sync, search, show, open a
@@ -155,6 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::OpenBag(args) => bag_cmd::open(&store, args),
         Command::Update(command) => update_cmd::run(&store, &dir, command),
         Command::Library(command) => library_cmd::run(&store, command),
+        Command::Export(args) => export_cmd::export(&store, &dir, args),
         Command::Catalog(_) | Command::Extract(_) | Command::Backup(_) => Ok(ExitCode::SUCCESS),
     }
 }

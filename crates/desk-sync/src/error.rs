@@ -137,6 +137,14 @@ pub enum SyncError {
     )]
     UpdateSignature(String),
 
+    #[error(
+        "The document could not be saved as {path} ({detail}). Choose a folder you can write to, on a disk with free space."
+    )]
+    ExportUnwritable { path: String, detail: String },
+
+    #[error(transparent)]
+    Publication(#[from] paks_publication::PublicationError),
+
     #[error(transparent)]
     Core(#[from] desk_core::Error),
 
@@ -186,7 +194,9 @@ impl SyncError {
             | SyncError::CaseRulesUnmet { .. }
             | SyncError::Invalid(_)
             | SyncError::UpdateSignature(_)
-            | SyncError::DamagedJob(_) => false,
+            | SyncError::DamagedJob(_)
+            | SyncError::ExportUnwritable { .. }
+            | SyncError::Publication(_) => false,
         }
     }
 
@@ -259,6 +269,8 @@ impl SyncError {
             SyncError::Database(_) => "outbox",
             SyncError::DamagedJob(_) => "damaged_job",
             SyncError::UpdateSignature(_) => "update_signature_bad",
+            SyncError::ExportUnwritable { .. } => "export_unwritable",
+            SyncError::Publication(e) => e.code(),
             SyncError::Core(e) => e.code(),
             SyncError::Io(_) => "io",
         }
@@ -312,6 +324,15 @@ impl SyncError {
             SyncError::ProxyInvalid { proxy } => message.with("proxy", proxy),
             SyncError::PaksBusy { url, detail } => message.with("url", url).with("detail", detail),
             SyncError::CaseRulesUnmet { fields } => message.with("fields", fields),
+            SyncError::ExportUnwritable { path, detail } => {
+                message.with("path", path).with("detail", detail)
+            }
+            SyncError::Publication(e) => match e {
+                paks_publication::PublicationError::UnknownFormat(path) => {
+                    message.with("path", path)
+                }
+                e => message.with("detail", e.to_string()),
+            },
             SyncError::Core(e) => e.ui_message(),
             SyncError::Io(e) => message.with("detail", e.to_string()),
         }

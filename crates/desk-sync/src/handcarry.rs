@@ -15,7 +15,7 @@ use paks_protocol::{CaseDocument, canonical_case_json};
 
 use crate::error::{Result, SyncError};
 use crate::outbox::{NewHandCarried, Outbox};
-use crate::snapshot::{case_document, case_files};
+use crate::snapshot::case_as_it_stands;
 
 /// What `export_bag` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,29 +65,14 @@ pub fn export_bag(
 ) -> Result<BagExport> {
     let case = store.case(case_id)?;
     let profile = store.profile()?.ok_or(desk_core::Error::ProfileMissing)?;
-    let (document, files, key): (CaseDocument, Vec<ExportFile>, String) =
-        match outbox.submission_for_case(case_id)? {
-            Some(job) => {
-                let document: CaseDocument = serde_json::from_str(&job.document).map_err(|e| {
-                    SyncError::DamagedJob(format!("the frozen case document is damaged: {e}"))
-                })?;
-                let files = outbox
-                    .uploads_of(job.id)?
-                    .into_iter()
-                    .map(|u| ExportFile { name: u.name, path: PathBuf::from(u.path) })
-                    .collect();
-                (document, files, job.idempotency_key)
-            }
-            None => {
-                let document = case_document(&case, &profile)?;
-                let files = case_files(store, case_id)?
-                    .into_iter()
-                    .map(|f| ExportFile { name: f.name, path: PathBuf::from(f.path) })
-                    .collect();
-                let key = bag_idempotency_key(&document);
-                (document, files, key)
-            }
-        };
+    let stands = case_as_it_stands(store, outbox, &case)?;
+    let files: Vec<ExportFile> = stands
+        .files
+        .into_iter()
+        .map(|f| ExportFile { name: f.name, path: PathBuf::from(f.path) })
+        .collect();
+    let document = stands.document;
+    let key = stands.job.map_or_else(|| bag_idempotency_key(&document), |job| job.idempotency_key);
     if let Err(errors) = document.validate() {
         return Err(SyncError::rules_unmet(&errors));
     }

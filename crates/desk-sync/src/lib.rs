@@ -17,6 +17,7 @@ pub mod library;
 pub mod outbox;
 pub mod plan;
 pub mod progress;
+pub mod publication;
 pub mod receipt_match;
 pub mod send_lock;
 pub mod settings;

@@ -102,6 +102,41 @@ pub fn case_files(store: &Store, case_id: i64) -> Result<Vec<FileToSend>> {
         .collect())
 }
 
+/// A case version as it stands: exactly as frozen in the outbox once it is queued or sent (with
+/// its job), otherwise the draft as it is now.
+#[derive(Debug, Clone)]
+pub struct CaseAsItStands {
+    pub document: CaseDocument,
+    pub files: Vec<FileToSend>,
+    pub job: Option<SubmissionJob>,
+}
+
+pub fn case_as_it_stands(store: &Store, outbox: &Outbox, case: &Case) -> Result<CaseAsItStands> {
+    if let Some(job) = outbox.submission_for_case(case.id)? {
+        let document: CaseDocument = serde_json::from_str(&job.document).map_err(|e| {
+            SyncError::DamagedJob(format!("the frozen case document is damaged: {e}"))
+        })?;
+        let files = outbox
+            .uploads_of(job.id)?
+            .into_iter()
+            .map(|u| FileToSend {
+                path: u.path,
+                name: u.name,
+                media_type: u.media_type,
+                size: u.size,
+                sha256: u.sha256,
+            })
+            .collect();
+        return Ok(CaseAsItStands { document, files, job: Some(job) });
+    }
+    let profile = store.profile()?.ok_or(desk_core::Error::ProfileMissing)?;
+    Ok(CaseAsItStands {
+        document: case_document(case, &profile)?,
+        files: case_files(store, case.id)?,
+        job: None,
+    })
+}
+
 /// Submits a case version with its attached files (and `extra` ones): checks it, freezes the document and files in the outbox with a new
 /// Idempotency-Key, and queues the case. Submitting the same version again returns the job
 /// already there (nothing is sent twice).

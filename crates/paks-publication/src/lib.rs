@@ -10,6 +10,8 @@ mod error;
 mod fonts;
 mod model;
 mod pdf;
+#[cfg(feature = "read-back")]
+pub mod read_back;
 
 use std::path::Path;
 

@@ -1,12 +1,9 @@
 //! Cases in the region's scripts, and reading text back out of the documents written of them.
 #![allow(dead_code)]
 
-use std::path::Path;
-use std::process::Command;
-
 use paks_protocol::{CASE_SCHEMA_VERSION, CaseDocument, FocalPointContact, MdgLink, SdgLink};
+pub use paks_publication::read_back::{assert_contains_each, visible};
 use paks_publication::{PrintedCase, PrintedFile};
-use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 pub const LAO: &str = "ການພັດທະນາລັດຖະບານເອເລັກໂຕຣນິກ ເພື່ອບັນລຸເປົ້າໝາຍການພັດທະນາແຫ່ງສະຫັດສະວັດ ໃນແຂວງຫຼວງພະບາງ";
@@ -75,54 +72,10 @@ pub fn case(title: &str, country: &str, language: &str, sections: &[&str]) -> Pr
     }
 }
 
-/// Text with every space and line break removed, in NFC: what a reader sees, without the
-/// breaks a layout adds (Lao, Khmer and Thai put no spaces between words).
-pub fn visible(text: &str) -> String {
-    text.nfc().filter(|c| !c.is_whitespace()).collect()
+pub fn pdf_text(pdf: &std::path::Path) -> String {
+    paks_publication::read_back::pdf_text(pdf).expect("pdftotext reads the PDF")
 }
 
-/// Fails naming the first expected text that is not in the extracted one exactly once or more,
-/// character for character.
-pub fn assert_contains_each(extracted: &str, expected: &[&str]) {
-    let got = visible(extracted);
-    for text in expected {
-        let want = visible(text);
-        assert!(
-            got.contains(&want),
-            "the extracted text lacks {text:?}\n(whitespace-free, NFC) wanted {want:?}\nin {got:?}"
-        );
-    }
-}
-
-fn run(mut command: Command) -> String {
-    let output = command.output().expect("the converter runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// `pdftotext` (poppler-utils), stopped after a minute.
-pub fn pdf_text(pdf: &Path) -> String {
-    let mut command = Command::new("timeout");
-    command.args(["60", "pdftotext", "-enc", "UTF-8"]).arg(pdf).arg("-");
-    run(command)
-}
-
-/// LibreOffice's converter to plain text, with a profile of its own (two at once share none),
-/// stopped after three minutes.
-pub fn docx_text(docx: &Path) -> String {
-    let dir = docx.parent().expect("a folder");
-    let profile = dir.join("lo-profile");
-    let mut command = Command::new("timeout");
-    command
-        .args(["180", "soffice", "--headless", "--norestore"])
-        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
-        .args(["--convert-to", "txt:Text (encoded):UTF8", "--outdir"])
-        .arg(dir)
-        .arg(docx);
-    run(command);
-    std::fs::read_to_string(docx.with_extension("txt")).expect("LibreOffice wrote the text")
+pub fn docx_text(docx: &std::path::Path) -> String {
+    paks_publication::read_back::docx_text(docx).expect("LibreOffice reads the Word document")
 }

@@ -61,6 +61,8 @@ macro_rules! with_app_commands {
             commands::handcarry::case_export_bag,
             commands::handcarry::bag_open,
             commands::handcarry::case_bags,
+            commands::publication::case_export_document,
+            commands::publication::case_document_open,
             commands::updates::update_check,
             commands::updates::update_download,
             commands::updates::update_install,

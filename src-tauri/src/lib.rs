@@ -104,6 +104,7 @@ pub fn run() -> ExitCode {
             window_reveal::show_at_the_latest(app.handle());
             app.manage(DroppedFiles::default());
             app.manage(indexing::Readings::default());
+            app.manage(commands::publication::ExportedDocuments::default());
             app.manage(CloseGuard::new(app.handle().clone()));
             match start(app.handle()) {
                 Ok(()) => app.manage(Startup::default()),

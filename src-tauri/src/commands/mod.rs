@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod handcarry;
 pub mod library;
 pub mod profile;
+pub mod publication;
 pub mod revisions;
 pub mod search;
 pub mod sync;

@@ -43,6 +43,7 @@ describe('i18n', () => {
     const codes = [
       ...rustCodes('crates/desk-core/src/error.rs'),
       ...rustCodes('crates/desk-sync/src/error.rs'),
+      ...rustCodes('crates/paks-publication/src/error.rs'),
     ];
     expect(codes.length).toBeGreaterThan(50);
     for (const file of ['src-tauri/src/lib.rs', ...readdirSync(join(repo, 'src-tauri/src/commands')).map((f) => `src-tauri/src/commands/${f}`)]) {

@@ -22,6 +22,8 @@ import type { CaseFilter } from './bindings/CaseFilter';
 import type { CaseSummary } from './bindings/CaseSummary';
 import type { CommandError } from './bindings/CommandError';
 import type { Country } from './bindings/Country';
+import type { DocumentFormat } from './bindings/DocumentFormat';
+import type { DocumentWritten } from './bindings/DocumentWritten';
 import type { FieldInfo } from './bindings/FieldInfo';
 import type { LibraryCase } from './bindings/LibraryCase';
 import type { LibraryFilter } from './bindings/LibraryFilter';
@@ -58,6 +60,8 @@ export type {
   ConnectedView,
   Connectivity,
   Country,
+  DocumentFormat,
+  DocumentWritten,
   FieldInfo,
   Framework,
   LibraryCase,
@@ -212,6 +216,10 @@ export const ipc = {
   caseExportBag: (id: number) => call<BagWritten | null>('case_export_bag', { id }),
   bagOpen: () => call<BagOpened | null>('bag_open'),
   caseBags: (id: number) => call<CarriedBag[]>('case_bags', { id }),
+
+  caseExportDocument: (id: number, format: DocumentFormat, title: string) =>
+    call<DocumentWritten | null>('case_export_document', { id, format, title }),
+  caseDocumentOpen: (path: string) => call<null>('case_document_open', { path }),
 
   uiLocaleSet: (locale: string) => call<null>('ui_locale_set', { locale }),
   systemLocales: () => call<string[]>('system_locales'),

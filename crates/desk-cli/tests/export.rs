@@ -153,7 +153,7 @@ fn an_unknown_case_kind_or_place_is_refused_and_leaves_nothing_behind() {
     std::fs::write(taken.join("keep.txt"), "mine").unwrap();
     let said = refused(data, &["export", &id, &in_out("taken.docx")]);
     assert!(said.contains("could not be saved as") && said.contains("taken.docx"), "{said}");
-    assert_eq!(entries(&out_dir), [taken.clone()], "something was left in the folder");
+    assert_eq!(entries(&out_dir), std::slice::from_ref(&taken), "something was left in the folder");
     assert_eq!(entries(&taken), [taken.join("keep.txt")]);
 
     // Replacing an earlier document goes through, and only the new one is there.

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use paks_publication::read_back::{assert_contains_each, visible};
 use paks_publication::{FontSet, Format, Proceedings, case_document, proceedings_document};
 
 fn every_script() -> Vec<&'static str> {

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use paks_protocol::{CASE_SCHEMA_VERSION, CaseDocument, FocalPointContact, MdgLink, SdgLink};
-pub use paks_publication::read_back::{assert_contains_each, visible};
 use paks_publication::{PrintedCase, PrintedFile};
 use uuid::Uuid;
 
